@@ -1,0 +1,1 @@
+//! HTTP/1.x message parsing (RFC 9112).
