@@ -1,0 +1,39 @@
+//! The portable scanner: one table lookup per byte. It is the reference the
+//! SIMD scanners are tested against, and the fallback on CPUs without them.
+
+use super::{Scanner, TARGET, TCHAR, VALUE};
+
+/// Scans a byte at a time.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scalar;
+
+#[inline(always)]
+fn run_end(data: &[u8], start: usize, class: &[bool; 256]) -> usize {
+    let mut i = start;
+    while i < data.len() && class[data[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+impl Scanner for Scalar {
+    #[inline(always)]
+    fn token_end(self, data: &[u8], start: usize) -> usize {
+        run_end(data, start, &TCHAR)
+    }
+    #[inline(always)]
+    fn value_end(self, data: &[u8], start: usize) -> usize {
+        run_end(data, start, &VALUE)
+    }
+    #[inline(always)]
+    fn target_end(self, data: &[u8], start: usize) -> usize {
+        run_end(data, start, &TARGET)
+    }
+    #[inline(always)]
+    fn find_byte(self, data: &[u8], start: usize, needle: u8) -> usize {
+        match data.get(start..).and_then(|rest| rest.iter().position(|&b| b == needle)) {
+            Some(i) => start + i,
+            None => data.len().max(start),
+        }
+    }
+}
