@@ -1,18 +1,97 @@
-use criterion::{Criterion, Throughput, black_box, criterion_group, criterion_main};
+//! HTTP/1 parsing, side by side with httparse in the same run.
+//!
+//! `cargo bench -p h2kit-proto --bench h1 -- --warm-up-time 1 --measurement-time 3`
 
+use criterion::{BenchmarkId, Criterion, Throughput, black_box, criterion_group, criterion_main};
+use h2kit_proto::h1::{EMPTY_HEADER, Handler, Parser, Request};
+
+/// The classic benchmark request of fast-http and http-parser.
 const REQ: &[u8] = b"GET /cookies HTTP/1.1\r\nHost: 127.0.0.1:8090\r\nConnection: keep-alive\r\nCache-Control: max-age=0\r\nAccept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\nUser-Agent: Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.17 (KHTML, like Gecko) Chrome/24.0.1312.56 Safari/537.17\r\nAccept-Encoding: gzip,deflate,sdch\r\nAccept-Language: en-US,en;q=0.8\r\nAccept-Charset: ISO-8859-1,utf-8;q=0.7,*;q=0.3\r\nCookie: name=wookie\r\n\r\n";
 
-fn bench(c: &mut Criterion) {
+/// Records what httparse records (method, path, version, header slices), so
+/// the callback API does the same work as its peer.
+struct Slices<'b> {
+    method: &'b [u8],
+    target: &'b [u8],
+    headers: [(&'b [u8], &'b [u8]); 16],
+    count: usize,
+}
+
+impl<'b> Handler<'b> for Slices<'b> {
+    fn on_method(&mut self, part: &'b [u8]) {
+        self.method = part;
+    }
+    fn on_target(&mut self, part: &'b [u8]) {
+        self.target = part;
+    }
+    #[inline(always)]
+    fn on_header(&mut self, name: &'b [u8], value: &'b [u8]) {
+        if let Some(slot) = self.headers.get_mut(self.count) {
+            *slot = (name, value);
+            self.count += 1;
+        }
+    }
+}
+
+fn request(c: &mut Criterion) {
     let mut g = c.benchmark_group("request");
     g.throughput(Throughput::Bytes(REQ.len() as u64));
     g.bench_function("httparse", |b| {
         b.iter(|| {
             let mut headers = [httparse::EMPTY_HEADER; 16];
             let mut req = httparse::Request::new(&mut headers);
-            black_box(req.parse(black_box(REQ)).unwrap())
+            let status = req.parse(black_box(REQ)).unwrap();
+            black_box((status, req.method, req.path, req.headers.len()));
+        })
+    });
+    g.bench_function("h2kit_borrowed", |b| {
+        b.iter(|| {
+            let mut headers = [EMPTY_HEADER; 16];
+            let mut req = Request::new(&mut headers);
+            let status = req.parse(black_box(REQ)).unwrap();
+            black_box((status, req.method, req.target, req.headers.len()));
+        })
+    });
+    let mut parser = Parser::request();
+    g.bench_function("h2kit_callbacks", |b| {
+        b.iter(|| {
+            let mut h = Slices { method: b"", target: b"", headers: [(b"", b""); 16], count: 0 };
+            let p = parser.execute(&mut h, black_box(REQ)).unwrap();
+            black_box((p, h.method, h.target, h.count, &h.headers));
         })
     });
     g.finish();
 }
-criterion_group!(benches, bench);
+
+/// A 1 MiB body in 4 KiB chunks, decoded by the callback API.
+fn chunked_body(c: &mut Criterion) {
+    let body_len = 1 << 20;
+    let chunk = 4096;
+    let mut msg = b"POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for i in 0..body_len / chunk {
+        msg.extend_from_slice(format!("{chunk:x}\r\n").as_bytes());
+        msg.extend(std::iter::repeat_n(b'a' + (i % 26) as u8, chunk));
+        msg.extend_from_slice(b"\r\n");
+    }
+    msg.extend_from_slice(b"0\r\n\r\n");
+    struct Sum(usize);
+    impl Handler<'_> for Sum {
+        fn on_body(&mut self, part: &[u8]) {
+            self.0 += part.len();
+        }
+    }
+    let mut g = c.benchmark_group("chunked_1MiB");
+    g.throughput(Throughput::Bytes(msg.len() as u64));
+    let mut parser = Parser::request();
+    g.bench_with_input(BenchmarkId::new("h2kit_callbacks", "4KiB_chunks"), &msg, |b, msg| {
+        b.iter(|| {
+            let mut sum = Sum(0);
+            parser.execute(&mut sum, black_box(msg)).unwrap();
+            assert_eq!(sum.0, body_len);
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, request, chunked_body);
 criterion_main!(benches);
