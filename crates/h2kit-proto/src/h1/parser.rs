@@ -552,60 +552,54 @@ impl Parser {
         }
         // The head may not extend past this position.
         let head_limit = (self.head_start + self.config.max_head_size as u64).saturating_sub(self.offset);
-        let head_limit = usize::try_from(head_limit).unwrap_or(usize::MAX);
-        loop {
-            let Some(&first) = data.get(pos) else { return Ok(pos) };
+        let head_limit = usize::try_from(head_limit).unwrap_or(usize::MAX).min(data.len());
+        let max_headers = self.config.max_headers;
+        let fold_check = self.config.lenient_obs_fold;
+        let mut count = self.header_count;
+        let result = loop {
+            let Some(&first) = data.get(pos) else { break Ok(pos) };
             if first == b'\r' {
                 if data.get(pos + 1) != Some(&b'\n') || pos + 2 > head_limit {
-                    return Ok(pos);
+                    break Ok(pos);
                 }
+                self.header_count = count;
                 self.line_start = self.abs(pos);
                 self.head_complete(h)?;
                 return Ok(pos + 2);
             }
-            if self.header_count >= self.config.max_headers {
-                return Ok(pos);
+            if count >= max_headers {
+                break Ok(pos);
             }
-            let n_end = s.token_end(data, pos);
-            if n_end == pos || data.get(n_end) != Some(&b':') {
-                return Ok(pos);
-            }
-            let mut v = n_end + 1;
-            while v < data.len() && is_ows(data[v]) {
-                v += 1;
-            }
-            let v_end = s.value_end(data, v);
-            if data.get(v_end) != Some(&b'\r') || data.get(v_end + 1) != Some(&b'\n') {
-                return Ok(pos);
-            }
-            let next = v_end + 2;
-            if next > head_limit
-                || (self.config.lenient_obs_fold && data.get(next).is_none_or(|&b| is_ows(b)))
+            let Some(line) = field_line(s, data, pos) else { break Ok(pos) };
+            if line.next > head_limit
+                || line.trailing_ws > MAX_TRAILING_WS
+                || (fold_check && data.get(line.next).is_none_or(|&b| is_ows(b)))
             {
-                return Ok(pos);
+                break Ok(pos);
             }
-            let mut e = v_end;
-            while e > v && is_ows(data[e - 1]) {
-                e -= 1;
-            }
-            if v_end - e > MAX_TRAILING_WS {
-                return Ok(pos);
-            }
-            let name = &data[pos..n_end];
-            let value = &data[v..e];
-            self.line_start = self.abs(pos);
+            let name = &data[pos..line.name_end];
+            let value = &data[line.value..line.value_end];
             if self.in_trailers {
                 h.on_trailer(name, value);
             } else {
-                let kind = semantics::classify(name);
-                if kind != FieldKind::Other {
-                    self.check_field(kind, value, v)?;
+                match semantics::classify(name) {
+                    FieldKind::Other => {}
+                    // The common case of a valid Host, checked by the scanner.
+                    FieldKind::Host if s.host_end(&data[..line.value_end], line.value) == line.value_end => {
+                        self.facts.host_count += 1
+                    }
+                    kind => {
+                        self.line_start = self.abs(pos);
+                        self.check_field(kind, value, line.value)?;
+                    }
                 }
                 h.on_header(name, value);
             }
-            self.header_count += 1;
-            pos = next;
-        }
+            count += 1;
+            pos = line.next;
+        };
+        self.header_count = count;
+        result
     }
 
     // ---- slow path ----
@@ -1116,6 +1110,100 @@ impl Parser {
             Some(b) => self.line_end_byte(h, b, i, LineEnd::ChunkLine, ErrorKind::InvalidChunkExtension),
         }
     }
+}
+
+/// Where the parts of a whole, well-formed field line are.
+struct FieldLine {
+    name_end: usize,
+    value: usize,
+    /// End of the value without trailing whitespace.
+    value_end: usize,
+    /// How much trailing whitespace was trimmed.
+    trailing_ws: usize,
+    /// The start of the next line.
+    next: usize,
+}
+
+/// Finds a field line `name ":" OWS value OWS CRLF` starting at `pos`, if
+/// all of it is in `data` and every byte is valid; `None` sends the line to
+/// the slow path (which also reports the errors).
+///
+/// For a line that fits in one vector, the start of the next line depends
+/// only on the CR mask: a short dependency chain from line to line, while
+/// the name and value checks only steer (well-predicted) branches.
+#[inline(always)]
+fn field_line<S: Scanner>(s: S, data: &[u8], pos: usize) -> Option<FieldLine> {
+    let Some(b) = s.field_block(data, pos) else { return field_line_by_runs(s, data, pos) };
+    let width = b.width;
+    // The name ends at the colon, and every byte before it is a tchar.
+    let n_rel = b.colon.trailing_zeros() as usize;
+    if n_rel == 0 || n_rel >= width || b.token_stop.trailing_zeros() as usize != n_rel {
+        return None;
+    }
+    // OWS after the colon, from the whitespace mask.
+    let after = n_rel + 1;
+    let v_rel = if after < width {
+        after + ((!b.ws >> after).trailing_zeros() as usize).min(width - after)
+    } else {
+        width
+    };
+    let cr_rel = b.cr.trailing_zeros() as usize;
+    if cr_rel < width {
+        // Valid iff the first non-value byte after the OWS is that CR (the
+        // OWS run stops at the CR, so v_rel <= cr_rel).
+        if (b.value_stop >> v_rel).trailing_zeros() as usize != cr_rel - v_rel
+            || data.get(pos + cr_rel + 1) != Some(&b'\n')
+        {
+            return None;
+        }
+        // The value ends after its last non-whitespace byte before the CR.
+        let content = !b.ws & ((1u32 << cr_rel) - 1) & !((1u32 << v_rel) - 1);
+        let e_rel = if content == 0 { v_rel } else { 32 - content.leading_zeros() as usize };
+        return Some(FieldLine {
+            name_end: pos + n_rel,
+            value: pos + v_rel,
+            value_end: pos + e_rel,
+            trailing_ws: cr_rel - e_rel,
+            next: pos + cr_rel + 2,
+        });
+    }
+    // A long line: the first block holds the name; the value goes on.
+    let mut v = pos + v_rel;
+    if v_rel < width && b.value_stop >> v_rel != 0 {
+        return None;
+    }
+    while v < data.len() && is_ows(data[v]) {
+        v += 1;
+    }
+    let cr = s.value_end(data, v.max(pos + width));
+    finish_line(data, pos + n_rel, v, cr)
+}
+
+/// [`field_line`] with the run scanners, for a line near the end of the input.
+#[inline(always)]
+fn field_line_by_runs<S: Scanner>(s: S, data: &[u8], pos: usize) -> Option<FieldLine> {
+    let n_end = s.token_end(data, pos);
+    if n_end == pos || data.get(n_end) != Some(&b':') {
+        return None;
+    }
+    let mut v = n_end + 1;
+    while v < data.len() && is_ows(data[v]) {
+        v += 1;
+    }
+    finish_line(data, n_end, v, s.value_end(data, v))
+}
+
+/// Checks the CRLF at `cr` and trims the value's trailing whitespace.
+#[inline(always)]
+fn finish_line(data: &[u8], name_end: usize, value: usize, cr: usize) -> Option<FieldLine> {
+    if data.get(cr + 1) != Some(&b'\n') || data[cr] != b'\r' {
+        return None;
+    }
+    let mut value_end = cr;
+    while value_end > value && is_ows(data[value_end - 1]) {
+        value_end -= 1;
+    }
+    Some(FieldLine { name_end, value, value_end, trailing_ws: cr - value_end, next: cr + 2 })
 }
 
 /// Runs the engine under the scanner chosen by [`Level::dispatch`].

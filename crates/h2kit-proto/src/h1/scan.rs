@@ -30,6 +30,15 @@ pub(crate) const fn is_value_byte(b: u8) -> bool {
     b == b'\t' || (b >= 0x20 && b != 0x7f)
 }
 
+/// A byte of `uri-host [":" port]` (RFC 3986): unreserved, sub-delims,
+/// pct-encoded, ":" and the IP-literal brackets. Checked for Host (RFC 9112 §3.2).
+pub(crate) const fn is_host_byte(b: u8) -> bool {
+    matches!(b,
+        b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~'
+        | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
+        | b':' | b'[' | b']' | b'%')
+}
+
 /// A byte allowed in a request-target: visible ASCII (RFC 3986 characters
 /// are a subset; the parser checks bytes, not URI structure).
 pub(crate) const fn is_target_byte(b: u8) -> bool {
@@ -54,6 +63,7 @@ macro_rules! table {
 pub(crate) static TCHAR: [bool; 256] = table!(is_tchar);
 pub(crate) static VALUE: [bool; 256] = table!(is_value_byte);
 pub(crate) static TARGET: [bool; 256] = table!(is_target_byte);
+pub(crate) static HOST: [bool; 256] = table!(is_host_byte);
 
 /// Skips a run of one byte class. Each method returns the index of the first
 /// byte at or after `start` outside the class, or `data.len()` if there is
@@ -65,8 +75,32 @@ pub(crate) trait Scanner: Copy {
     fn value_end(self, data: &[u8], start: usize) -> usize;
     /// First byte that is not a request-target byte (so SP, CR, ...).
     fn target_end(self, data: &[u8], start: usize) -> usize;
+    /// First byte that is not a Host byte.
+    fn host_end(self, data: &[u8], start: usize) -> usize;
     /// First occurrence of `needle`.
     fn find_byte(self, data: &[u8], start: usize, needle: u8) -> usize;
+    /// Classifies one whole vector of input at `pos` for a field line.
+    /// `None` if fewer than a vector's width of bytes remain (and always for
+    /// the scalar scanner). One load answers "where does the name end",
+    /// "where is the CR" and "is the value valid" for short lines.
+    fn field_block(self, data: &[u8], pos: usize) -> Option<FieldBlock>;
+}
+
+/// Masks over one vector of input: bit i describes byte `pos + i`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FieldBlock {
+    /// How many bytes the masks cover (16 or 32).
+    pub width: usize,
+    /// Bytes that are not tchars.
+    pub token_stop: u32,
+    /// Bytes that are not field-value bytes.
+    pub value_stop: u32,
+    /// CR bytes.
+    pub cr: u32,
+    /// SP and HTAB bytes.
+    pub ws: u32,
+    /// Colons.
+    pub colon: u32,
 }
 
 /// A computation to run with the best scanner: the engine implements this so
@@ -148,9 +182,10 @@ mod tests {
         needle: u8,
     }
     impl ScanTask for Scan<'_> {
-        type Output = [usize; 4];
-        fn run<S: Scanner>(self, s: S) -> [usize; 4] {
+        type Output = [usize; 5];
+        fn run<S: Scanner>(self, s: S) -> [usize; 5] {
             [
+                s.host_end(self.data, self.start),
                 s.token_end(self.data, self.start),
                 s.value_end(self.data, self.start),
                 s.target_end(self.data, self.start),
@@ -159,7 +194,36 @@ mod tests {
         }
     }
 
+    /// The masks `field_block` must give, computed from the scalar tables.
+    fn expected_block(data: &[u8], pos: usize, width: usize) -> Option<FieldBlock> {
+        let block = data.get(pos..pos.checked_add(width)?)?;
+        let mask = |stop: &dyn Fn(u8) -> bool| {
+            block.iter().enumerate().filter(|(_, b)| stop(**b)).fold(0u32, |m, (i, _)| m | 1 << i)
+        };
+        Some(FieldBlock {
+            width,
+            token_stop: mask(&|b| !TCHAR[b as usize]),
+            value_stop: mask(&|b| !VALUE[b as usize]),
+            cr: mask(&|b| b == b'\r'),
+            ws: mask(&|b| b == b' ' || b == b'\t'),
+            colon: mask(&|b| b == b':'),
+        })
+    }
+
+    struct Block<'a>(&'a [u8], usize);
+    impl ScanTask for Block<'_> {
+        type Output = Option<FieldBlock>;
+        fn run<S: Scanner>(self, s: S) -> Self::Output {
+            s.field_block(self.0, self.1)
+        }
+    }
+
     fn all_levels_agree(data: &[u8], start: usize, needle: u8) {
+        for level in Level::all_available() {
+            if let Some(got) = level.dispatch(Block(data, start)) {
+                assert_eq!(Some(got), expected_block(data, start, got.width), "{level:?} block");
+            }
+        }
         let expected = Scan { data, start, needle }.run(Scalar);
         for level in Level::all_available() {
             let got = level.dispatch(Scan { data, start, needle });

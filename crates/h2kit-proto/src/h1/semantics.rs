@@ -6,7 +6,7 @@
 //! feed the same [`ValueParser`], so the two cannot disagree.
 
 use super::error::{Error, ErrorKind};
-use super::scan::TCHAR;
+use super::scan::{HOST, TCHAR};
 
 /// A field the parser acts on; everything else is `Other`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +76,14 @@ fn token_eq_lower(token: &[u8], lower: &[u8]) -> bool {
     } else {
         eq_lower(token, lower)
     }
+}
+
+/// [`token_eq_lower`] for field values: the same argument holds, because
+/// the bytes that OR-ing 0x20 could turn into `a-z0-9-` are upper-case
+/// letters or control bytes, and a parsed value has no control bytes.
+#[inline(always)]
+fn value_eq_lower(value: &[u8], lower: &[u8]) -> bool {
+    token_eq_lower(value, lower)
 }
 
 /// Classifies a whole field name (the fast path). Switching on the length
@@ -255,25 +263,6 @@ const fn is_ows(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
-/// Bytes of `uri-host [":" port]` (RFC 3986): unreserved, sub-delims,
-/// pct-encoded, ":" and the IP-literal brackets.
-const fn is_host_byte(b: u8) -> bool {
-    matches!(b,
-        b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~'
-        | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
-        | b':' | b'[' | b']' | b'%')
-}
-
-static HOST: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = is_host_byte(i as u8);
-        i += 1;
-    }
-    t
-};
-
 impl ValueParser {
     /// The parser for a field of `kind`.
     #[inline(always)]
@@ -310,7 +299,7 @@ impl ValueParser {
     pub(crate) fn whole(&mut self, value: &[u8], at: u64, line: u64, facts: &mut Facts) -> Result<(), Error> {
         if let ValueParser::List(p) = self {
             let candidates = p.kind.candidates();
-            if let Some(i) = candidates.iter().position(|c| eq_lower(value, c)) {
+            if let Some(i) = candidates.iter().position(|c| value_eq_lower(value, c)) {
                 p.matcher = Matcher { len: value.len(), alive: 1 << i };
                 p.phase = ListPhase::Token;
                 return p.finish(line, facts);

@@ -1,7 +1,7 @@
 //! The portable scanner: one table lookup per byte. It is the reference the
 //! SIMD scanners are tested against, and the fallback on CPUs without them.
 
-use super::{Scanner, TARGET, TCHAR, VALUE};
+use super::{FieldBlock, HOST, Scanner, TARGET, TCHAR, VALUE};
 
 /// Scans a byte at a time.
 #[derive(Debug, Clone, Copy)]
@@ -28,6 +28,14 @@ impl Scanner for Scalar {
     #[inline(always)]
     fn target_end(self, data: &[u8], start: usize) -> usize {
         run_end(data, start, &TARGET)
+    }
+    #[inline(always)]
+    fn host_end(self, data: &[u8], start: usize) -> usize {
+        run_end(data, start, &HOST)
+    }
+    #[inline(always)]
+    fn field_block(self, _data: &[u8], _pos: usize) -> Option<FieldBlock> {
+        None
     }
     #[inline(always)]
     fn find_byte(self, data: &[u8], start: usize, needle: u8) -> usize {

@@ -9,7 +9,7 @@
 //! random input in `scan::tests`).
 //!
 //! How the classes are tested per byte:
-//! - tchar: the "nibble lookup": the low nibble selects a bitmask of the
+//! - tchar and Host bytes: the "nibble lookup": the low nibble selects a bitmask of the
 //!   high nibbles that make a tchar, the high nibble selects one bit; the
 //!   byte is a tchar when the AND is non-zero (two `pshufb`s).
 //! - field value: bad when `b <= 0x1f && b != HTAB`, or `b == DEL`.
@@ -19,7 +19,7 @@
 
 use core::arch::x86_64::*;
 
-use super::{ScanTask, Scanner, is_tchar};
+use super::{FieldBlock, ScanTask, Scanner, is_host_byte, is_tchar};
 
 /// Proof that this CPU has AVX2: only [`Avx2::detect`] makes one.
 #[derive(Debug, Clone, Copy)]
@@ -71,10 +71,10 @@ pub(crate) fn run_sse42<T: ScanTask>(token: Sse42, task: T) -> T::Output {
     unsafe { inner(token, task) }
 }
 
-/// The nibble tables for tchar: `LO[l]` has bit `h` set when the byte
-/// `h << 4 | l` is a tchar; `HI[h]` is `1 << h` (0 for h >= 8: no tchar is
-/// above 0x7f).
-const fn tchar_tables() -> ([u8; 16], [u8; 16]) {
+/// The nibble tables for an ASCII byte class: `LO[l]` has bit `h` set when
+/// the byte `h << 4 | l` is in the class; `HI[h]` is `1 << h` (0 for h >= 8:
+/// the classes have no byte above 0x7f).
+const fn nibble_tables(host: bool) -> ([u8; 16], [u8; 16]) {
     let mut lo = [0u8; 16];
     let mut hi = [0u8; 16];
     let mut h = 0;
@@ -82,7 +82,8 @@ const fn tchar_tables() -> ([u8; 16], [u8; 16]) {
         hi[h] = 1 << h;
         let mut l = 0;
         while l < 16 {
-            if is_tchar(((h as u8) << 4) | l as u8) {
+            let b = ((h as u8) << 4) | l as u8;
+            if (host && is_host_byte(b)) || (!host && is_tchar(b)) {
                 lo[l] |= 1 << h;
             }
             l += 1;
@@ -91,13 +92,16 @@ const fn tchar_tables() -> ([u8; 16], [u8; 16]) {
     }
     (lo, hi)
 }
-const TCHAR_LO: [u8; 16] = tchar_tables().0;
-const TCHAR_HI: [u8; 16] = tchar_tables().1;
+const TCHAR_LO: [u8; 16] = nibble_tables(false).0;
+const TCHAR_HI: [u8; 16] = nibble_tables(false).1;
+const HOST_LO: [u8; 16] = nibble_tables(true).0;
+const HOST_HI: [u8; 16] = nibble_tables(true).1;
 
 /// Which class a scan stops at.
 #[derive(Clone, Copy)]
 enum Class {
     Token,
+    Host,
     Value,
     Target,
     Byte(u8),
@@ -115,9 +119,14 @@ unsafe fn stop_mask16(v: __m128i, class: Class) -> u32 {
     // 16-byte constant arrays; the caller guarantees SSSE3.
     unsafe {
         let bad = match class {
-            Class::Token => {
-                let lo_t = _mm_loadu_si128(TCHAR_LO.as_ptr().cast());
-                let hi_t = _mm_loadu_si128(TCHAR_HI.as_ptr().cast());
+            Class::Token | Class::Host => {
+                let (lo_tab, hi_tab) = if matches!(class, Class::Host) {
+                    (&HOST_LO, &HOST_HI)
+                } else {
+                    (&TCHAR_LO, &TCHAR_HI)
+                };
+                let lo_t = _mm_loadu_si128(lo_tab.as_ptr().cast());
+                let hi_t = _mm_loadu_si128(hi_tab.as_ptr().cast());
                 let nib = _mm_set1_epi8(0x0f);
                 let lo = _mm_and_si128(v, nib);
                 let hi = _mm_and_si128(_mm_srli_epi16(v, 4), nib);
@@ -177,6 +186,7 @@ fn scalar_tail(data: &[u8], mut i: usize, class: Class) -> usize {
         let b = data[i];
         let stop = match class {
             Class::Token => !super::TCHAR[b as usize],
+            Class::Host => !super::HOST[b as usize],
             Class::Value => !super::VALUE[b as usize],
             Class::Target => !super::TARGET[b as usize],
             Class::Byte(n) => b == n,
@@ -201,9 +211,14 @@ unsafe fn stop_mask32(v: __m256i, class: Class) -> u32 {
     // 16-byte constant arrays; the caller guarantees AVX2.
     unsafe {
         let bad = match class {
-            Class::Token => {
-                let lo_t = _mm256_broadcastsi128_si256(_mm_loadu_si128(TCHAR_LO.as_ptr().cast()));
-                let hi_t = _mm256_broadcastsi128_si256(_mm_loadu_si128(TCHAR_HI.as_ptr().cast()));
+            Class::Token | Class::Host => {
+                let (lo_tab, hi_tab) = if matches!(class, Class::Host) {
+                    (&HOST_LO, &HOST_HI)
+                } else {
+                    (&TCHAR_LO, &TCHAR_HI)
+                };
+                let lo_t = _mm256_broadcastsi128_si256(_mm_loadu_si128(lo_tab.as_ptr().cast()));
+                let hi_t = _mm256_broadcastsi128_si256(_mm_loadu_si128(hi_tab.as_ptr().cast()));
                 let nib = _mm256_set1_epi8(0x0f);
                 let lo = _mm256_and_si256(v, nib);
                 let hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
@@ -265,6 +280,25 @@ unsafe fn scan32(data: &[u8], start: usize, class: Class) -> usize {
 
 impl Scanner for Avx2 {
     #[inline(always)]
+    fn field_block(self, data: &[u8], pos: usize) -> Option<FieldBlock> {
+        if pos.checked_add(32)? > data.len() {
+            return None;
+        }
+        // SAFETY: pos + 32 <= len, so the load is inside `data`; `self`
+        // proves AVX2.
+        unsafe {
+            let v = _mm256_loadu_si256(data.as_ptr().add(pos).cast());
+            Some(FieldBlock {
+                width: 32,
+                token_stop: stop_mask32(v, Class::Token),
+                value_stop: stop_mask32(v, Class::Value),
+                cr: stop_mask32(v, Class::Byte(b'\r')),
+                ws: stop_mask32(v, Class::Byte(b' ')) | stop_mask32(v, Class::Byte(b'\t')),
+                colon: stop_mask32(v, Class::Byte(b':')),
+            })
+        }
+    }
+    #[inline(always)]
     fn token_end(self, data: &[u8], start: usize) -> usize {
         // SAFETY: `self` proves AVX2 (see `Avx2::detect`).
         unsafe { scan32(data, start, Class::Token) }
@@ -273,6 +307,11 @@ impl Scanner for Avx2 {
     fn value_end(self, data: &[u8], start: usize) -> usize {
         // SAFETY: `self` proves AVX2.
         unsafe { scan32(data, start, Class::Value) }
+    }
+    #[inline(always)]
+    fn host_end(self, data: &[u8], start: usize) -> usize {
+        // SAFETY: `self` proves AVX2.
+        unsafe { scan32(data, start, Class::Host) }
     }
     #[inline(always)]
     fn target_end(self, data: &[u8], start: usize) -> usize {
@@ -288,6 +327,25 @@ impl Scanner for Avx2 {
 
 impl Scanner for Sse42 {
     #[inline(always)]
+    fn field_block(self, data: &[u8], pos: usize) -> Option<FieldBlock> {
+        if pos.checked_add(16)? > data.len() {
+            return None;
+        }
+        // SAFETY: pos + 16 <= len, so the load is inside `data`; `self`
+        // proves SSSE3.
+        unsafe {
+            let v = _mm_loadu_si128(data.as_ptr().add(pos).cast());
+            Some(FieldBlock {
+                width: 16,
+                token_stop: stop_mask16(v, Class::Token),
+                value_stop: stop_mask16(v, Class::Value),
+                cr: stop_mask16(v, Class::Byte(b'\r')),
+                ws: stop_mask16(v, Class::Byte(b' ')) | stop_mask16(v, Class::Byte(b'\t')),
+                colon: stop_mask16(v, Class::Byte(b':')),
+            })
+        }
+    }
+    #[inline(always)]
     fn token_end(self, data: &[u8], start: usize) -> usize {
         // SAFETY: `self` proves SSE4.2 and SSSE3 (see `Sse42::detect`).
         unsafe { scan16(data, start, Class::Token) }
@@ -296,6 +354,11 @@ impl Scanner for Sse42 {
     fn value_end(self, data: &[u8], start: usize) -> usize {
         // SAFETY: `self` proves SSSE3.
         unsafe { scan16(data, start, Class::Value) }
+    }
+    #[inline(always)]
+    fn host_end(self, data: &[u8], start: usize) -> usize {
+        // SAFETY: `self` proves SSSE3.
+        unsafe { scan16(data, start, Class::Host) }
     }
     #[inline(always)]
     fn target_end(self, data: &[u8], start: usize) -> usize {
