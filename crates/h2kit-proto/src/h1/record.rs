@@ -57,6 +57,11 @@ impl Recorder {
         Recorder::default()
     }
 
+    /// A recorder that pauses after each complete message.
+    pub fn pausing() -> Self {
+        Recorder { pause_each: true, ..Recorder::default() }
+    }
+
     fn cur(&mut self) -> &mut OwnedMessage {
         if self.messages.is_empty() {
             self.messages.push(OwnedMessage::default());
