@@ -1220,3 +1220,36 @@ impl<'b, H: Handler<'b>> ScanTask for Exec<'_, '_, 'b, H> {
         self.parser.run(s, self.handler, self.data)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::h1::record::Recorder;
+    use proptest::prelude::*;
+
+    /// Parses with a given scanner level; returns the messages seen and the error.
+    fn parse_at(level: Level, kind: MessageKind, input: &[u8]) -> (Vec<crate::h1::OwnedMessage>, Option<Error>) {
+        let mut p = Parser::with_level(kind, Config::default(), level);
+        let mut rec = Recorder::new();
+        let r = p.execute(&mut rec, input).err();
+        (rec.messages, r)
+    }
+
+    proptest! {
+        #[test]
+        fn simd_and_scalar_parsers_agree(
+            fields in proptest::collection::vec(
+                ("[A-Za-z-]{1,40}", "[ \t]{0,2}", "[ -~\t\r\n\u{0}]{0,90}"), 0..6),
+        ) {
+            let mut input = b"GET /x HTTP/1.1\r\nHost: a\r\n".to_vec();
+            for (n, ws, v) in &fields {
+                input.extend_from_slice(format!("{n}:{ws}{v}\r\n").as_bytes());
+            }
+            input.extend_from_slice(b"\r\n");
+            let scalar = parse_at(Level::Scalar, MessageKind::Request, &input);
+            for level in Level::all_available() {
+                prop_assert_eq!(&parse_at(level, MessageKind::Request, &input), &scalar, "{:?}", level);
+            }
+        }
+    }
+}
