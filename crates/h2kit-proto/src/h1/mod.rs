@@ -24,6 +24,7 @@ pub mod error;
 pub mod handler;
 pub mod headers;
 pub mod message;
+pub mod multipart;
 pub mod parser;
 pub mod record;
 pub(crate) mod scan;
