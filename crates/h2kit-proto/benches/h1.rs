@@ -55,7 +55,12 @@ fn request(c: &mut Criterion) {
     let mut parser = Parser::request();
     g.bench_function("h2kit_callbacks", |b| {
         b.iter(|| {
-            let mut h = Slices { method: b"", target: b"", headers: [(b"", b""); 16], count: 0 };
+            let mut h = Slices {
+                method: b"",
+                target: b"",
+                headers: [(b"", b""); 16],
+                count: 0,
+            };
             let p = parser.execute(&mut h, black_box(REQ)).unwrap();
             black_box((p, h.method, h.target, h.count, &h.headers));
         })
@@ -67,7 +72,8 @@ fn request(c: &mut Criterion) {
 fn chunked_body(c: &mut Criterion) {
     let body_len = 1 << 20;
     let chunk = 4096;
-    let mut msg = b"POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    let mut msg =
+        b"POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
     for i in 0..body_len / chunk {
         msg.extend_from_slice(format!("{chunk:x}\r\n").as_bytes());
         msg.extend(std::iter::repeat_n(b'a' + (i % 26) as u8, chunk));
@@ -83,13 +89,17 @@ fn chunked_body(c: &mut Criterion) {
     let mut g = c.benchmark_group("chunked_1MiB");
     g.throughput(Throughput::Bytes(msg.len() as u64));
     let mut parser = Parser::request();
-    g.bench_with_input(BenchmarkId::new("h2kit_callbacks", "4KiB_chunks"), &msg, |b, msg| {
-        b.iter(|| {
-            let mut sum = Sum(0);
-            parser.execute(&mut sum, black_box(msg)).unwrap();
-            assert_eq!(sum.0, body_len);
-        })
-    });
+    g.bench_with_input(
+        BenchmarkId::new("h2kit_callbacks", "4KiB_chunks"),
+        &msg,
+        |b, msg| {
+            b.iter(|| {
+                let mut sum = Sum(0);
+                parser.execute(&mut sum, black_box(msg)).unwrap();
+                assert_eq!(sum.0, body_len);
+            })
+        },
+    );
     g.finish();
 }
 

@@ -31,7 +31,9 @@ fn json_bytes(out: &mut String, bytes: &[u8]) {
                 '\n' => out.push_str("\\n"),
                 '\r' => out.push_str("\\r"),
                 '\t' => out.push_str("\\t"),
-                c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                    out.push_str(&format!("\\u{:04x}", c as u32))
+                }
                 c => out.push(c),
             }
         }
@@ -124,7 +126,12 @@ fn main() -> ExitCode {
         }
     };
     let report = |e: h2kit_proto::h1::Error, out: &mut dyn Write| {
-        let _ = writeln!(out, "{{\"error\":\"{}\",\"offset\":{}}}", e.kind(), e.offset());
+        let _ = writeln!(
+            out,
+            "{{\"error\":\"{}\",\"offset\":{}}}",
+            e.kind(),
+            e.offset()
+        );
         ExitCode::from(1)
     };
 

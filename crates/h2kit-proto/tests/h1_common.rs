@@ -1,7 +1,9 @@
 //! Helpers shared by the HTTP/1 integration tests (included with `mod`).
 #![allow(dead_code)]
 
-use h2kit_proto::h1::{Config, Error, MessageKind, OwnedMessage, Parser, Recorder, ResponseTo, Status};
+use h2kit_proto::h1::{
+    Config, Error, MessageKind, OwnedMessage, Parser, Recorder, ResponseTo, Status,
+};
 
 /// What a parse run produced: the messages, the error if any, and how many
 /// bytes were left over after an upgrade.
@@ -15,7 +17,13 @@ pub struct Outcome {
 
 /// Feeds `input` to a fresh parser in pieces of the sizes `cuts` gives
 /// (cycled; 0 means "the rest"), then signals EOF.
-pub fn run_split(kind: MessageKind, config: Config, to: ResponseTo, input: &[u8], cuts: &[usize]) -> Outcome {
+pub fn run_split(
+    kind: MessageKind,
+    config: Config,
+    to: ResponseTo,
+    input: &[u8],
+    cuts: &[usize],
+) -> Outcome {
     let mut parser = Parser::new(kind, config);
     parser.set_response_to(to);
     let mut rec = Recorder::new();
@@ -31,11 +39,21 @@ pub fn run_split(kind: MessageKind, config: Config, to: ResponseTo, input: &[u8]
         // A piece may need several calls (pauses); the parser must make progress.
         loop {
             match parser.execute(&mut rec, piece) {
-                Err(e) => return Outcome { messages: rec.messages, error: Some(e), rest: None },
+                Err(e) => {
+                    return Outcome {
+                        messages: rec.messages,
+                        error: Some(e),
+                        rest: None,
+                    };
+                }
                 Ok(p) => {
                     if p.status == Status::Upgraded {
                         let rest = [&piece[p.consumed..], &input[pos + size..]].concat();
-                        return Outcome { messages: rec.messages, error: None, rest: Some(rest) };
+                        return Outcome {
+                            messages: rec.messages,
+                            error: None,
+                            rest: Some(rest),
+                        };
                     }
                     piece = &piece[p.consumed..];
                     if p.status == Status::NeedMore {
@@ -48,7 +66,11 @@ pub fn run_split(kind: MessageKind, config: Config, to: ResponseTo, input: &[u8]
         pos += size;
     }
     let error = parser.finish(&mut rec).err();
-    Outcome { messages: rec.messages, error, rest: None }
+    Outcome {
+        messages: rec.messages,
+        error,
+        rest: None,
+    }
 }
 
 pub fn run(kind: MessageKind, input: &[u8]) -> Outcome {
@@ -77,22 +99,42 @@ pub fn run_all_splits(kind: MessageKind, config: Config, to: ResponseTo, input: 
     let want = comparable(&whole);
     for cuts in [&[1usize][..], &[2], &[3, 1], &[7], &[13, 2, 5], &[64]] {
         let split = comparable(&run_split(kind, config, to, input, cuts));
-        assert_eq!(split, want, "split {cuts:?} differs for {:?}", String::from_utf8_lossy(input));
+        assert_eq!(
+            split,
+            want,
+            "split {cuts:?} differs for {:?}",
+            String::from_utf8_lossy(input)
+        );
     }
     // Every single cut point.
     for at in 1..input.len() {
         let split = comparable(&run_split(kind, config, to, input, &[at, 0]));
-        assert_eq!(split, want, "cut at {at} differs for {:?}", String::from_utf8_lossy(input));
+        assert_eq!(
+            split,
+            want,
+            "cut at {at} differs for {:?}",
+            String::from_utf8_lossy(input)
+        );
     }
     whole
 }
 
 pub fn req(input: &[u8]) -> Outcome {
-    run_all_splits(MessageKind::Request, Config::default(), ResponseTo::Other, input)
+    run_all_splits(
+        MessageKind::Request,
+        Config::default(),
+        ResponseTo::Other,
+        input,
+    )
 }
 
 pub fn resp(input: &[u8]) -> Outcome {
-    run_all_splits(MessageKind::Response, Config::default(), ResponseTo::Other, input)
+    run_all_splits(
+        MessageKind::Response,
+        Config::default(),
+        ResponseTo::Other,
+        input,
+    )
 }
 
 pub fn req_with(config: Config, input: &[u8]) -> Outcome {
@@ -104,5 +146,8 @@ pub fn resp_to(to: ResponseTo, input: &[u8]) -> Outcome {
 }
 
 pub fn header<'a>(m: &'a OwnedMessage, name: &str) -> Option<&'a [u8]> {
-    m.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes())).map(|(_, v)| v.as_slice())
+    m.headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+        .map(|(_, v)| v.as_slice())
 }

@@ -14,7 +14,9 @@ fn token() -> impl Strategy<Value = String> {
 fn value() -> impl Strategy<Value = String> {
     // Inner whitespace and obs-text included; no leading/trailing OWS.
     "([!-~\u{80}-\u{ff}]([ \t!-~\u{80}-\u{ff}]{0,30}[!-~])?)?".prop_map(|s| {
-        s.chars().map(|c| if (c as u32) < 0x100 { c } else { 'x' }).collect()
+        s.chars()
+            .map(|c| if (c as u32) < 0x100 { c } else { 'x' })
+            .collect()
     })
 }
 
@@ -52,7 +54,11 @@ fn message(request: bool) -> impl Strategy<Value = Vec<u8>> {
         .prop_map(move |(method, target, status, fields, framing)| {
             // Statuses without a body (1xx, 204, 304) would leave the body
             // bytes to be read as the next message.
-            let status = if status < 200 || status == 204 || status == 304 { 200 } else { status };
+            let status = if status < 200 || status == 204 || status == 304 {
+                200
+            } else {
+                status
+            };
             let mut m = if request {
                 format!("{method} {target} HTTP/1.1\r\nHost: example\r\n").into_bytes()
             } else {
@@ -61,7 +67,16 @@ fn message(request: bool) -> impl Strategy<Value = Vec<u8>> {
             for (name, value, lead, trail) in &fields {
                 // Skip names the parser acts on, so the framing stays as chosen.
                 let lower = name.to_ascii_lowercase();
-                if ["content-length", "transfer-encoding", "host", "connection", "upgrade", "expect"].contains(&lower.as_str()) {
+                if [
+                    "content-length",
+                    "transfer-encoding",
+                    "host",
+                    "connection",
+                    "upgrade",
+                    "expect",
+                ]
+                .contains(&lower.as_str())
+                {
                     continue;
                 }
                 m.extend_from_slice(name.as_bytes());
@@ -74,7 +89,9 @@ fn message(request: bool) -> impl Strategy<Value = Vec<u8>> {
             match &framing {
                 Framing::None => m.extend_from_slice(b"Content-Length: 0\r\n\r\n"),
                 Framing::Length(body) => {
-                    m.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+                    m.extend_from_slice(
+                        format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes(),
+                    );
                     m.extend_from_slice(body);
                 }
                 Framing::Chunked(chunks, trailers) => {

@@ -99,7 +99,10 @@ fn low_level_api_does_not_allocate() {
     assert_eq!(after - before, 0, "the parser allocated");
     // The runs really parsed what they were given.
     assert_eq!((whole.messages, whole.fields), (3, 10));
-    assert_eq!((bytewise.messages, bytewise.fields, bytewise.bytes), (whole.messages, whole.fields, whole.bytes));
+    assert_eq!(
+        (bytewise.messages, bytewise.fields, bytewise.bytes),
+        (whole.messages, whole.fields, whole.bytes)
+    );
     assert_eq!(r.messages, 4);
     assert!(parsed.is_complete());
 }

@@ -42,7 +42,13 @@ pub(crate) enum StartLine {
 /// Applies RFC 9112 §6.3 (in its order of precedence) and §9.3.
 ///
 /// `at` is the offset reported for errors that concern the head as a whole.
-pub(crate) fn decide(start: StartLine, version: Version, facts: &Facts, at: u64) -> Result<Framing, Error> {
+#[inline]
+pub(crate) fn decide(
+    start: StartLine,
+    version: Version,
+    facts: &Facts,
+    at: u64,
+) -> Result<Framing, Error> {
     let http11 = version.minor >= 1;
     // §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive".
     let mut keep_alive = !facts.conn_close && (http11 || facts.conn_keep_alive);
@@ -71,7 +77,11 @@ pub(crate) fn decide(start: StartLine, version: Version, facts: &Facts, at: u64)
                 }
                 framing.body = BodyKind::Chunked;
             } else if let Some(n) = facts.content_length {
-                framing.body = if n == 0 { BodyKind::None } else { BodyKind::Length(n) };
+                framing.body = if n == 0 {
+                    BodyKind::None
+                } else {
+                    BodyKind::Length(n)
+                };
             }
             // §6.3 rule 7: otherwise a request has no body.
             if method == Method::Connect {
@@ -85,7 +95,11 @@ pub(crate) fn decide(start: StartLine, version: Version, facts: &Facts, at: u64)
             }
         }
         StartLine::Response(status, to) => {
-            if to == ResponseTo::Head || (100..200).contains(&status) || status == 204 || status == 304 {
+            if to == ResponseTo::Head
+                || (100..200).contains(&status)
+                || status == 204
+                || status == 304
+            {
                 // §6.3 rule 1: never a body.
                 framing.switch_after_head = status == 101;
             } else if to == ResponseTo::Connect && (200..300).contains(&status) {
@@ -104,7 +118,11 @@ pub(crate) fn decide(start: StartLine, version: Version, facts: &Facts, at: u64)
                     framing.body = BodyKind::CloseDelimited;
                 }
             } else if let Some(n) = facts.content_length {
-                framing.body = if n == 0 { BodyKind::None } else { BodyKind::Length(n) };
+                framing.body = if n == 0 {
+                    BodyKind::None
+                } else {
+                    BodyKind::Length(n)
+                };
             } else {
                 // §6.3 rule 8.
                 framing.body = BodyKind::CloseDelimited;

@@ -23,7 +23,10 @@ pub struct Header<'b> {
 }
 
 /// An empty header, to fill a slice before parsing.
-pub const EMPTY_HEADER: Header<'static> = Header { name: b"", value: b"" };
+pub const EMPTY_HEADER: Header<'static> = Header {
+    name: b"",
+    value: b"",
+};
 
 /// The outcome of a borrowed parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +52,7 @@ impl<T> Parsed<T> {
 /// let buf = b"POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello";
 /// let mut headers = [EMPTY_HEADER; 16];
 /// let mut req = Request::new(&mut headers);
-/// assert_eq!(req.parse(buf).unwrap(), Parsed::Complete(50));
+/// assert_eq!(req.parse(buf).unwrap(), Parsed::Complete(49));
 /// assert_eq!(req.method, Some(&b"POST"[..]));
 /// assert_eq!(req.headers.len(), 2);
 /// assert_eq!(req.head.unwrap().body, BodyKind::Length(5));
@@ -123,7 +126,9 @@ impl<'h, 'b> Collector<'h, 'b> {
             let p = s.as_ptr() as usize;
             (p >= base && p + s.len() <= base + self.buf.len()).then(|| p - base)
         };
-        let Some(end) = offset_of(part).map(|o| o + part.len()) else { return prev };
+        let Some(end) = offset_of(part).map(|o| o + part.len()) else {
+            return prev;
+        };
         match prev.filter(|p| !p.is_empty()).and_then(offset_of) {
             Some(start) if start <= end => self.buf.get(start..end),
             _ => Some(part),
@@ -132,11 +137,19 @@ impl<'h, 'b> Collector<'h, 'b> {
 }
 
 impl<'b> Handler<'b> for Collector<'_, 'b> {
+    #[inline(always)]
     fn on_method(&mut self, part: &'b [u8]) {
-        self.method = self.extend(self.method, part);
+        self.method = match self.method {
+            None => Some(part),
+            prev => self.extend(prev, part),
+        };
     }
+    #[inline(always)]
     fn on_target(&mut self, part: &'b [u8]) {
-        self.target = self.extend(self.target, part);
+        self.target = match self.target {
+            None => Some(part),
+            prev => self.extend(prev, part),
+        };
     }
     fn on_version(&mut self, version: Version) {
         self.version = Some(version);
@@ -160,7 +173,10 @@ impl<'b> Handler<'b> for Collector<'_, 'b> {
         if !self.open {
             self.open = true;
             if let Some(slot) = self.headers.get_mut(self.count) {
-                *slot = Header { name: b"", value: b"" };
+                *slot = Header {
+                    name: b"",
+                    value: b"",
+                };
             }
         }
         let prev = self.headers.get(self.count).map(|h| h.name);
@@ -194,7 +210,10 @@ fn parse_head<'b>(
     collector: &mut Collector<'_, 'b>,
     buf: &'b [u8],
 ) -> Result<Parsed<usize>, Error> {
-    let config = Config { max_headers: config.max_headers.min(collector.headers.len()), ..*config };
+    let config = Config {
+        max_headers: config.max_headers.min(collector.headers.len()),
+        ..*config
+    };
     let mut parser = Parser::new(kind, config);
     parser.set_response_to(to);
     let progress = parser.execute(collector, buf)?;
@@ -207,7 +226,13 @@ fn parse_head<'b>(
 impl<'h, 'b> Request<'h, 'b> {
     /// An empty request that will store up to `headers.len()` fields.
     pub fn new(headers: &'h mut [Header<'b>]) -> Self {
-        Request { method: None, target: None, version: None, headers, head: None }
+        Request {
+            method: None,
+            target: None,
+            version: None,
+            headers,
+            head: None,
+        }
     }
 
     /// Parses a request head with the default (strict) configuration.
@@ -234,7 +259,13 @@ impl<'h, 'b> Request<'h, 'b> {
 impl<'h, 'b> Response<'h, 'b> {
     /// An empty response that will store up to `headers.len()` fields.
     pub fn new(headers: &'h mut [Header<'b>]) -> Self {
-        Response { version: None, status: None, reason: None, headers, head: None }
+        Response {
+            version: None,
+            status: None,
+            reason: None,
+            headers,
+            head: None,
+        }
     }
 
     /// Parses a response head with the default configuration.

@@ -157,7 +157,11 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HTTP/1 parse error {} at byte {}", self.kind, self.offset)
+        write!(
+            f,
+            "HTTP/1 parse error {} at byte {}",
+            self.kind, self.offset
+        )
     }
 }
 

@@ -28,7 +28,9 @@ pub struct HeaderMap {
 }
 
 fn lower(name: &[u8]) -> String {
-    name.iter().map(|&b| char::from(b.to_ascii_lowercase())).collect()
+    name.iter()
+        .map(|&b| char::from(b.to_ascii_lowercase()))
+        .collect()
 }
 
 impl HeaderMap {

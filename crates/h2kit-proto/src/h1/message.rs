@@ -54,8 +54,9 @@ pub enum Method {
 }
 
 /// The method names, indexed like [`METHODS`].
-pub(crate) const METHOD_NAMES: [&[u8]; 9] =
-    [b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"CONNECT", b"OPTIONS", b"TRACE", b"PATCH"];
+pub(crate) const METHOD_NAMES: [&[u8]; 9] = [
+    b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"CONNECT", b"OPTIONS", b"TRACE", b"PATCH",
+];
 pub(crate) const METHODS: [Method; 9] = [
     Method::Get,
     Method::Head,

@@ -92,7 +92,11 @@ pub struct Boundary {
 
 impl fmt::Debug for Boundary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Boundary({:?})", String::from_utf8_lossy(self.as_bytes()))
+        write!(
+            f,
+            "Boundary({:?})",
+            String::from_utf8_lossy(self.as_bytes())
+        )
     }
 }
 
@@ -106,7 +110,10 @@ impl Boundary {
         {
             return Err(error(MultipartErrorKind::InvalidBoundary, 0));
         }
-        let mut b = Boundary { bytes: [0; MAX_BOUNDARY_LEN], len: bytes.len() };
+        let mut b = Boundary {
+            bytes: [0; MAX_BOUNDARY_LEN],
+            len: bytes.len(),
+        };
         b.bytes[..bytes.len()].copy_from_slice(bytes);
         Ok(b)
     }
@@ -133,9 +140,12 @@ impl Boundary {
     }
 }
 
+/// Parameters of a header value: names as sent, values unescaped.
+type Params<'a> = Vec<(&'a [u8], Vec<u8>)>;
+
 /// Splits `type; a=b; c="d"` into the first token and its parameters
 /// (quoted strings unescaped). `None` if the syntax is broken.
-fn split_params(value: &[u8]) -> Option<(&[u8], Vec<(&[u8], Vec<u8>)>)> {
+fn split_params(value: &[u8]) -> Option<(&[u8], Params<'_>)> {
     let trim = |s: &[u8]| -> usize { s.iter().take_while(|&&b| b == b' ' || b == b'\t').count() };
     let mut i = trim(value);
     let start = i;
@@ -237,7 +247,9 @@ pub struct MultipartConfig {
 
 impl Default for MultipartConfig {
     fn default() -> Self {
-        MultipartConfig { max_part_header_size: 8 * 1024 }
+        MultipartConfig {
+            max_part_header_size: 8 * 1024,
+        }
     }
 }
 
@@ -351,7 +363,10 @@ impl Multipart {
             }
             let held = self.matched;
             let start = i;
-            while self.matched < delimiter_len && i < input.len() && input[i] == self.delimiter[self.matched] {
+            while self.matched < delimiter_len
+                && i < input.len()
+                && input[i] == self.delimiter[self.matched]
+            {
                 self.matched += 1;
                 i += 1;
             }
@@ -383,7 +398,12 @@ impl Multipart {
         }
     }
 
-    fn after_delimiter<H: PartHandler>(&mut self, h: &mut H, b: u8, at: u64) -> Result<(), MultipartError> {
+    fn after_delimiter<H: PartHandler>(
+        &mut self,
+        h: &mut H,
+        b: u8,
+        at: u64,
+    ) -> Result<(), MultipartError> {
         self.state = match (self.state, b) {
             (State::AfterDelimiter, b'-') => State::CloseDash,
             (State::CloseDash, b'-') => {
@@ -402,7 +422,12 @@ impl Multipart {
     }
 
     /// Buffers a part's header block until the empty line, then parses it.
-    fn header_bytes<H: PartHandler>(&mut self, h: &mut H, input: &[u8], mut i: usize) -> Result<usize, MultipartError> {
+    fn header_bytes<H: PartHandler>(
+        &mut self,
+        h: &mut H,
+        input: &[u8],
+        mut i: usize,
+    ) -> Result<usize, MultipartError> {
         while i < input.len() {
             self.headers.push(input[i]);
             i += 1;
@@ -416,7 +441,10 @@ impl Multipart {
                 return Ok(i);
             }
             if self.headers.len() > self.config.max_part_header_size {
-                return Err(error(MultipartErrorKind::PartHeadersTooLarge, self.offset + i as u64 - 1));
+                return Err(error(
+                    MultipartErrorKind::PartHeadersTooLarge,
+                    self.offset + i as u64 - 1,
+                ));
             }
         }
         Ok(i)
@@ -436,15 +464,22 @@ fn parse_part_headers(block: &[u8]) -> Result<PartInfo, MultipartErrorKind> {
         if line.is_empty() {
             continue;
         }
-        let colon = line.iter().position(|&b| b == b':').ok_or(MultipartErrorKind::InvalidPartHeader)?;
+        let colon = line
+            .iter()
+            .position(|&b| b == b':')
+            .ok_or(MultipartErrorKind::InvalidPartHeader)?;
         let (name, value) = (&line[..colon], &line[colon + 1..]);
-        if name.is_empty() || !name.iter().all(|&b| TCHAR[b as usize]) || !value.iter().all(|&b| VALUE[b as usize]) {
+        if name.is_empty()
+            || !name.iter().all(|&b| TCHAR[b as usize])
+            || !value.iter().all(|&b| VALUE[b as usize])
+        {
             return Err(MultipartErrorKind::InvalidPartHeader);
         }
         let value = value.trim_ascii();
         let name = String::from_utf8_lossy(name).into_owned();
         if name.eq_ignore_ascii_case("content-disposition") {
-            let (kind, params) = split_params(value).ok_or(MultipartErrorKind::InvalidContentDisposition)?;
+            let (kind, params) =
+                split_params(value).ok_or(MultipartErrorKind::InvalidContentDisposition)?;
             if !kind.eq_ignore_ascii_case(b"form-data") {
                 return Err(MultipartErrorKind::InvalidContentDisposition);
             }
@@ -511,9 +546,14 @@ mod tests {
 
     #[test]
     fn rfc7578_4_1_boundary_comes_from_the_content_type() {
-        let b = Boundary::from_content_type(b"multipart/form-data; charset=utf-8; boundary=\"AaB03x\"").unwrap();
+        let b =
+            Boundary::from_content_type(b"multipart/form-data; charset=utf-8; boundary=\"AaB03x\"")
+                .unwrap();
         assert_eq!(b.as_bytes(), b"AaB03x");
-        let b = Boundary::from_content_type(b"Multipart/Form-Data;boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW").unwrap();
+        let b = Boundary::from_content_type(
+            b"Multipart/Form-Data;boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW",
+        )
+        .unwrap();
         assert_eq!(b.as_bytes(), b"----WebKitFormBoundary7MA4YWxkTrZu0gW");
         assert!(Boundary::from_content_type(b"text/plain; boundary=x").is_err());
         assert!(Boundary::from_content_type(b"multipart/form-data").is_err());
@@ -527,41 +567,78 @@ mod tests {
         assert!(parts.ended);
         assert_eq!(parts.parts.len(), 2);
         let (a, body_a, done_a) = &parts.parts[0];
-        assert_eq!((a.name.as_deref(), a.filename.as_deref()), (Some("field1"), None));
-        assert_eq!((body_a.as_slice(), *done_a), (&b"Joe Blow\r\nalmost tricked you!"[..], true));
+        assert_eq!(
+            (a.name.as_deref(), a.filename.as_deref()),
+            (Some("field1"), None)
+        );
+        assert_eq!(
+            (body_a.as_slice(), *done_a),
+            (&b"Joe Blow\r\nalmost tricked you!"[..], true)
+        );
         let (b, body_b, _) = &parts.parts[1];
-        assert_eq!((b.name.as_deref(), b.filename.as_deref()), (Some("pics"), Some("file1.txt")));
+        assert_eq!(
+            (b.name.as_deref(), b.filename.as_deref()),
+            (Some("pics"), Some("file1.txt"))
+        );
         assert_eq!(b.content_type.as_deref(), Some(&b"text/plain"[..]));
         // A CR and a cut-off delimiter inside the body are data.
-        assert_eq!(body_b.as_slice(), &b" ...contents of file1.txt...\r\r\n--AaB0"[..]);
+        assert_eq!(
+            body_b.as_slice(),
+            &b" ...contents of file1.txt...\r\r\n--AaB0"[..]
+        );
     }
 
     #[test]
     fn rfc2046_5_1_delimiter_split_anywhere_gives_the_same_parts() {
         let whole = parse(b"AaB03x", BODY, BODY.len()).unwrap();
         for piece in 1..BODY.len() {
-            assert_eq!(parse(b"AaB03x", BODY, piece).unwrap(), whole, "pieces of {piece}");
+            assert_eq!(
+                parse(b"AaB03x", BODY, piece).unwrap(),
+                whole,
+                "pieces of {piece}"
+            );
         }
     }
 
     #[test]
     fn rfc7578_4_2_part_without_form_data_name_is_rejected() {
         let body = b"--x\r\nContent-Type: text/plain\r\n\r\nabc\r\n--x--";
-        assert_eq!(parse(b"x", body, 100).unwrap_err().kind, MultipartErrorKind::InvalidContentDisposition);
+        assert_eq!(
+            parse(b"x", body, 100).unwrap_err().kind,
+            MultipartErrorKind::InvalidContentDisposition
+        );
     }
 
     #[test]
     fn rfc2046_5_1_1_garbage_after_delimiter_and_truncation_are_rejected() {
         let e = parse(b"x", b"--xy\r\n", 100).unwrap_err();
-        assert_eq!((e.kind, e.offset), (MultipartErrorKind::InvalidDelimiter, 3));
-        let e = parse(b"x", b"--x\r\nContent-Disposition: form-data; name=a\r\n\r\nabc", 100).unwrap_err();
+        assert_eq!(
+            (e.kind, e.offset),
+            (MultipartErrorKind::InvalidDelimiter, 3)
+        );
+        let e = parse(
+            b"x",
+            b"--x\r\nContent-Disposition: form-data; name=a\r\n\r\nabc",
+            100,
+        )
+        .unwrap_err();
         assert_eq!(e.kind, MultipartErrorKind::Incomplete);
     }
 
     #[test]
     fn part_headers_are_limited() {
-        let mut m = Multipart::with_config(&Boundary::new(b"x").unwrap(), MultipartConfig { max_part_header_size: 16 });
-        let e = m.feed(&mut Parts::default(), b"--x\r\nContent-Disposition: form-data; name=a\r\n\r\n").unwrap_err();
+        let mut m = Multipart::with_config(
+            &Boundary::new(b"x").unwrap(),
+            MultipartConfig {
+                max_part_header_size: 16,
+            },
+        );
+        let e = m
+            .feed(
+                &mut Parts::default(),
+                b"--x\r\nContent-Disposition: form-data; name=a\r\n\r\n",
+            )
+            .unwrap_err();
         assert_eq!(e.kind, MultipartErrorKind::PartHeadersTooLarge);
     }
 

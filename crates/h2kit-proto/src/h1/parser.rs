@@ -265,7 +265,11 @@ impl Parser {
             return Err(e);
         }
         let level = self.level;
-        match level.dispatch(Exec { parser: self, handler, data }) {
+        match level.dispatch(Exec {
+            parser: self,
+            handler,
+            data,
+        }) {
             Ok(p) => {
                 self.offset += p.consumed as u64;
                 Ok(p)
@@ -315,17 +319,27 @@ impl Parser {
         let mut pos = 0;
         loop {
             if let Some(status) = self.stop.take() {
-                return Ok(Progress { consumed: pos, status });
+                return Ok(Progress {
+                    consumed: pos,
+                    status,
+                });
             }
             if pos >= data.len() {
-                return Ok(Progress { consumed: data.len(), status: Status::NeedMore });
+                return Ok(Progress {
+                    consumed: data.len(),
+                    status: Status::NeedMore,
+                });
             }
             let fast = match self.state {
                 State::Idle => self.fast_start_line(s, h, data, pos)?,
                 State::FieldStart => self.fast_fields(s, h, data, pos)?,
                 _ => pos,
             };
-            pos = if fast != pos { fast } else { self.slow_step(h, data, pos)? };
+            pos = if fast != pos {
+                fast
+            } else {
+                self.slow_step(h, data, pos)?
+            };
         }
     }
 
@@ -358,7 +372,12 @@ impl Parser {
 
     /// Checks a field the parser acts on, with its whole value in hand.
     #[inline(always)]
-    fn check_field(&mut self, kind: FieldKind, value: &[u8], value_pos: usize) -> Result<(), Error> {
+    fn check_field(
+        &mut self,
+        kind: FieldKind,
+        value: &[u8],
+        value_pos: usize,
+    ) -> Result<(), Error> {
         let at = self.abs(value_pos);
         ValueParser::new(kind).whole(value, at, self.line_start, &mut self.facts)?;
         self.check_conflicts()
@@ -371,7 +390,10 @@ impl Parser {
             && self.facts.transfer_encoding
             && self.facts.content_length.is_some()
         {
-            return Err(Error::new(ErrorKind::ContentLengthAndTransferEncoding, self.line_start));
+            return Err(Error::new(
+                ErrorKind::ContentLengthAndTransferEncoding,
+                self.line_start,
+            ));
         }
         Ok(())
     }
@@ -387,7 +409,8 @@ impl Parser {
         let start = match self.kind {
             MessageKind::Request => {
                 // RFC 9112 §3.2: exactly one Host in an HTTP/1.1 request.
-                if self.config.require_host && self.version.minor >= 1 && self.facts.host_count != 1 {
+                if self.config.require_host && self.version.minor >= 1 && self.facts.host_count != 1
+                {
                     return Err(Error::new(ErrorKind::InvalidHost, at));
                 }
                 StartLine::Request(self.method)
@@ -414,7 +437,11 @@ impl Parser {
         };
         let action = h.on_headers_complete(&head);
         self.framing = framing;
-        let body = if action == HeadAction::SkipBody { BodyKind::None } else { framing.body };
+        let body = if action == HeadAction::SkipBody {
+            BodyKind::None
+        } else {
+            framing.body
+        };
         if framing.switch_after_head {
             self.message_complete(h);
             self.stop = Some(Status::Upgraded);
@@ -482,7 +509,9 @@ impl Parser {
                     return Ok(pos);
                 }
                 let v = t_end + 1;
-                let Some(line) = data.get(v..v + 10) else { return Ok(pos) };
+                let Some(line) = data.get(v..v + 10) else {
+                    return Ok(pos);
+                };
                 if &line[..6] != b"HTTP/1"
                     || line[6] != b'.'
                     || !line[7].is_ascii_digit()
@@ -496,13 +525,18 @@ impl Parser {
                 self.method = Method::from_bytes(method);
                 h.on_method(method);
                 h.on_target(&data[t_start..t_end]);
-                self.version = Version { major: 1, minor: line[7] - b'0' };
+                self.version = Version {
+                    major: 1,
+                    minor: line[7] - b'0',
+                };
                 h.on_version(self.version);
                 self.state = State::FieldStart;
                 Ok(v + 10)
             }
             MessageKind::Response => {
-                let Some(line) = data.get(pos..pos + 13) else { return Ok(pos) };
+                let Some(line) = data.get(pos..pos + 13) else {
+                    return Ok(pos);
+                };
                 let d = [line[9], line[10], line[11]];
                 if &line[..6] != b"HTTP/1"
                     || line[6] != b'.'
@@ -524,7 +558,10 @@ impl Parser {
                     return Ok(pos);
                 }
                 self.begin_message(h, pos);
-                self.version = Version { major: 1, minor: line[7] - b'0' };
+                self.version = Version {
+                    major: 1,
+                    minor: line[7] - b'0',
+                };
                 h.on_version(self.version);
                 self.status = d.iter().fold(0u16, |a, &b| a * 10 + u16::from(b - b'0'));
                 h.on_status(self.status);
@@ -545,19 +582,40 @@ impl Parser {
         s: S,
         h: &mut H,
         data: &'b [u8],
+        pos: usize,
+    ) -> Result<usize, Error> {
+        // One loop per combination, so the common one tests neither flag per line.
+        match (self.in_trailers, self.config.lenient_obs_fold) {
+            (false, false) => self.fast_field_lines::<S, H, false, false>(s, h, data, pos),
+            (true, false) => self.fast_field_lines::<S, H, true, false>(s, h, data, pos),
+            (false, true) => self.fast_field_lines::<S, H, false, true>(s, h, data, pos),
+            (true, true) => self.fast_field_lines::<S, H, true, true>(s, h, data, pos),
+        }
+    }
+
+    #[inline(always)]
+    fn fast_field_lines<'b, S: Scanner, H: Handler<'b>, const TRAILERS: bool, const FOLD: bool>(
+        &mut self,
+        s: S,
+        h: &mut H,
+        data: &'b [u8],
         mut pos: usize,
     ) -> Result<usize, Error> {
         if self.field_open {
             return Ok(pos);
         }
         // The head may not extend past this position.
-        let head_limit = (self.head_start + self.config.max_head_size as u64).saturating_sub(self.offset);
-        let head_limit = usize::try_from(head_limit).unwrap_or(usize::MAX).min(data.len());
+        let head_limit =
+            (self.head_start + self.config.max_head_size as u64).saturating_sub(self.offset);
+        let head_limit = usize::try_from(head_limit)
+            .unwrap_or(usize::MAX)
+            .min(data.len());
         let max_headers = self.config.max_headers;
-        let fold_check = self.config.lenient_obs_fold;
         let mut count = self.header_count;
         let result = loop {
-            let Some(&first) = data.get(pos) else { break Ok(pos) };
+            let Some(&first) = data.get(pos) else {
+                break Ok(pos);
+            };
             if first == b'\r' {
                 if data.get(pos + 1) != Some(&b'\n') || pos + 2 > head_limit {
                     break Ok(pos);
@@ -570,22 +628,26 @@ impl Parser {
             if count >= max_headers {
                 break Ok(pos);
             }
-            let Some(line) = field_line(s, data, pos) else { break Ok(pos) };
+            let Some(line) = field_line(s, data, pos) else {
+                break Ok(pos);
+            };
             if line.next > head_limit
                 || line.trailing_ws > MAX_TRAILING_WS
-                || (fold_check && data.get(line.next).is_none_or(|&b| is_ows(b)))
+                || (FOLD && data.get(line.next).is_none_or(|&b| is_ows(b)))
             {
                 break Ok(pos);
             }
             let name = &data[pos..line.name_end];
             let value = &data[line.value..line.value_end];
-            if self.in_trailers {
+            if TRAILERS {
                 h.on_trailer(name, value);
             } else {
                 match semantics::classify(name) {
                     FieldKind::Other => {}
                     // The common case of a valid Host, checked by the scanner.
-                    FieldKind::Host if s.host_end(&data[..line.value_end], line.value) == line.value_end => {
+                    FieldKind::Host
+                        if s.host_end(&data[..line.value_end], line.value) == line.value_end =>
+                    {
                         self.facts.host_count += 1
                     }
                     kind => {
@@ -616,8 +678,14 @@ impl Parser {
         // Bytes past a limit are never examined: the limit error comes first,
         // at the same offset however the input was split.
         let data = match self.state {
-            State::Idle | State::BodyLength | State::BodyClose | State::ChunkData | State::ChunkDataEnd
-            | State::Lf(LineEnd::ChunkData) | State::Lf(LineEnd::Empty) | State::Dead => data,
+            State::Idle
+            | State::BodyLength
+            | State::BodyClose
+            | State::ChunkData
+            | State::ChunkDataEnd
+            | State::Lf(LineEnd::ChunkData)
+            | State::Lf(LineEnd::Empty)
+            | State::Dead => data,
             State::ChunkSize | State::ChunkExt(_) | State::Lf(LineEnd::ChunkLine) => {
                 let limit = self.line_start + self.config.max_chunk_line_len as u64;
                 self.clamp(data, pos, limit, ErrorKind::ChunkLineTooLong)?
@@ -657,12 +725,16 @@ impl Parser {
                 let end = s.token_end(data, pos);
                 if end > pos {
                     h.on_method(&data[pos..end]);
-                    self.method_matcher.feed(&data[pos..end], &METHOD_NAMES, false);
+                    self.method_matcher
+                        .feed(&data[pos..end], &METHOD_NAMES, false);
                 }
                 match data.get(end) {
                     None => Ok(end),
                     Some(b' ') if self.abs(end) > self.head_start => {
-                        self.method = self.method_matcher.result(&METHOD_NAMES).map_or(Method::Other, |i| METHODS[i]);
+                        self.method = self
+                            .method_matcher
+                            .result(&METHOD_NAMES)
+                            .map_or(Method::Other, |i| METHODS[i]);
                         self.state = State::Target;
                         self.target_start = self.abs(end + 1);
                         Ok(end + 1)
@@ -711,7 +783,9 @@ impl Parser {
                     self.state = State::Reason;
                     Ok(pos + 1)
                 }
-                _ => self.line_end_byte(h, b, pos, LineEnd::StartLine, ErrorKind::InvalidStatusLine),
+                _ => {
+                    self.line_end_byte(h, b, pos, LineEnd::StartLine, ErrorKind::InvalidStatusLine)
+                }
             },
             State::Reason => {
                 let end = s.value_end(data, pos);
@@ -720,7 +794,9 @@ impl Parser {
                 }
                 match data.get(end) {
                     None => Ok(end),
-                    Some(&c) => self.line_end_byte(h, c, end, LineEnd::StartLine, ErrorKind::InvalidReason),
+                    Some(&c) => {
+                        self.line_end_byte(h, c, end, LineEnd::StartLine, ErrorKind::InvalidReason)
+                    }
                 }
             }
             State::FieldStart => self.field_start(h, b, pos),
@@ -789,7 +865,8 @@ impl Parser {
                 }
             }
             State::BodyLength | State::ChunkData => {
-                let take = (data.len() - pos).min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+                let take =
+                    (data.len() - pos).min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
                 h.on_body(&data[pos..pos + take]);
                 self.remaining -= take as u64;
                 if self.remaining == 0 {
@@ -810,13 +887,21 @@ impl Parser {
             State::ChunkDataEnd => {
                 self.line_end_byte(h, b, pos, LineEnd::ChunkData, ErrorKind::InvalidChunkData)
             }
-            State::Dead => Err(self.error.unwrap_or(self.err(ErrorKind::IncompleteMessage, pos))),
+            State::Dead => Err(self
+                .error
+                .unwrap_or(self.err(ErrorKind::IncompleteMessage, pos))),
         }
     }
 
     /// Cuts `data` at stream offset `limit`; at the limit itself, fails.
     #[inline(always)]
-    fn clamp<'b>(&self, data: &'b [u8], pos: usize, limit: u64, kind: ErrorKind) -> Result<&'b [u8], Error> {
+    fn clamp<'b>(
+        &self,
+        data: &'b [u8],
+        pos: usize,
+        limit: u64,
+        kind: ErrorKind,
+    ) -> Result<&'b [u8], Error> {
         let end = usize::try_from(limit.saturating_sub(self.offset)).unwrap_or(usize::MAX);
         if pos >= end {
             return Err(Error::new(kind, limit));
@@ -848,7 +933,12 @@ impl Parser {
     }
 
     /// A line ended; `next` is the position after its LF.
-    fn line_ended<'b, H: Handler<'b>>(&mut self, h: &mut H, end: LineEnd, next: usize) -> Result<(), Error> {
+    fn line_ended<'b, H: Handler<'b>>(
+        &mut self,
+        h: &mut H,
+        end: LineEnd,
+        next: usize,
+    ) -> Result<(), Error> {
         match end {
             LineEnd::Empty => self.state = State::Idle,
             LineEnd::StartLine => self.state = State::FieldStart,
@@ -881,7 +971,13 @@ impl Parser {
         Ok(())
     }
 
-    fn version_byte<'b, H: Handler<'b>>(&mut self, h: &mut H, b: u8, n: u8, pos: usize) -> Result<usize, Error> {
+    fn version_byte<'b, H: Handler<'b>>(
+        &mut self,
+        h: &mut H,
+        b: u8,
+        n: u8,
+        pos: usize,
+    ) -> Result<usize, Error> {
         let request = self.kind == MessageKind::Request;
         let ok = match n {
             0..=4 => b == b"HTTP/"[n as usize],
@@ -905,16 +1001,28 @@ impl Parser {
         match n {
             5 if b != b'1' => return Err(self.err(ErrorKind::UnsupportedVersion, pos)),
             7 => {
-                self.version = Version { major: 1, minor: b - b'0' };
+                self.version = Version {
+                    major: 1,
+                    minor: b - b'0',
+                };
                 h.on_version(self.version);
             }
             _ => {}
         }
-        self.state = if request { State::ReqVersion(n + 1) } else { State::RespVersion(n + 1) };
+        self.state = if request {
+            State::ReqVersion(n + 1)
+        } else {
+            State::RespVersion(n + 1)
+        };
         Ok(pos + 1)
     }
 
-    fn field_start<'b, H: Handler<'b>>(&mut self, h: &mut H, b: u8, pos: usize) -> Result<usize, Error> {
+    fn field_start<'b, H: Handler<'b>>(
+        &mut self,
+        h: &mut H,
+        b: u8,
+        pos: usize,
+    ) -> Result<usize, Error> {
         if is_ows(b) {
             if self.field_open {
                 // obs-fold, accepted: the fold becomes one SP, held like any
@@ -1025,7 +1133,10 @@ impl Parser {
         let mut i = 0;
         while i < self.ws_len {
             let b = self.ws_buf[i];
-            let n = self.ws_buf[i..self.ws_len].iter().take_while(|&&c| c == b).count();
+            let n = self.ws_buf[i..self.ws_len]
+                .iter()
+                .take_while(|&&c| c == b)
+                .count();
             let run: &'static [u8] = if b == b'\t' { &TABS[..n] } else { &SPACES[..n] };
             self.emit_value(h, run, at)?;
             at += n as u64;
@@ -1035,7 +1146,12 @@ impl Parser {
         Ok(())
     }
 
-    fn emit_value<'b, H: Handler<'b>>(&mut self, h: &mut H, part: &'b [u8], at: u64) -> Result<(), Error> {
+    fn emit_value<'b, H: Handler<'b>>(
+        &mut self,
+        h: &mut H,
+        part: &'b [u8],
+        at: u64,
+    ) -> Result<(), Error> {
         self.value_parser.feed(part, at, &mut self.facts)?;
         if self.in_trailers {
             h.on_trailer_value(part);
@@ -1045,7 +1161,12 @@ impl Parser {
         Ok(())
     }
 
-    fn chunk_size_byte<'b, H: Handler<'b>>(&mut self, h: &mut H, b: u8, pos: usize) -> Result<usize, Error> {
+    fn chunk_size_byte<'b, H: Handler<'b>>(
+        &mut self,
+        h: &mut H,
+        b: u8,
+        pos: usize,
+    ) -> Result<usize, Error> {
         if let Some(d) = (b as char).to_digit(16) {
             if self.remaining > u64::MAX >> 4 {
                 return Err(self.err(ErrorKind::ChunkSizeOverflow, pos));
@@ -1080,11 +1201,23 @@ impl Parser {
             let Some(&b) = data.get(i) else { break None };
             let tchar = TCHAR[b as usize];
             ext = match ext {
-                Ext::Start | Ext::Between | Ext::NameStart | Ext::AfterName | Ext::ValueStart if is_ows(b) => ext,
-                Ext::Name | Ext::Token if is_ows(b) => {
-                    if ext == Ext::Name { Ext::AfterName } else { Ext::Between }
+                Ext::Start | Ext::Between | Ext::NameStart | Ext::AfterName | Ext::ValueStart
+                    if is_ows(b) =>
+                {
+                    ext
                 }
-                Ext::Start | Ext::Between | Ext::Name | Ext::AfterName | Ext::Token if b == b';' => Ext::NameStart,
+                Ext::Name | Ext::Token if is_ows(b) => {
+                    if ext == Ext::Name {
+                        Ext::AfterName
+                    } else {
+                        Ext::Between
+                    }
+                }
+                Ext::Start | Ext::Between | Ext::Name | Ext::AfterName | Ext::Token
+                    if b == b';' =>
+                {
+                    Ext::NameStart
+                }
                 Ext::NameStart | Ext::Name if tchar => Ext::Name,
                 Ext::Name | Ext::AfterName if b == b'=' => Ext::ValueStart,
                 Ext::ValueStart if b == b'"' => Ext::Quoted,
@@ -1092,7 +1225,9 @@ impl Parser {
                 Ext::Quoted if b == b'"' => Ext::Between,
                 Ext::Quoted if b == b'\\' => Ext::Escape,
                 Ext::Quoted | Ext::Escape if VALUE[b as usize] => Ext::Quoted,
-                Ext::Between | Ext::Name | Ext::AfterName | Ext::Token if b == b'\r' || b == b'\n' => {
+                Ext::Between | Ext::Name | Ext::AfterName | Ext::Token
+                    if b == b'\r' || b == b'\n' =>
+                {
                     break Some(b);
                 }
                 _ => return Err(self.err(ErrorKind::InvalidChunkExtension, i)),
@@ -1107,7 +1242,13 @@ impl Parser {
                 self.state = State::ChunkExt(ext);
                 Ok(i)
             }
-            Some(b) => self.line_end_byte(h, b, i, LineEnd::ChunkLine, ErrorKind::InvalidChunkExtension),
+            Some(b) => self.line_end_byte(
+                h,
+                b,
+                i,
+                LineEnd::ChunkLine,
+                ErrorKind::InvalidChunkExtension,
+            ),
         }
     }
 }
@@ -1133,7 +1274,9 @@ struct FieldLine {
 /// the name and value checks only steer (well-predicted) branches.
 #[inline(always)]
 fn field_line<S: Scanner>(s: S, data: &[u8], pos: usize) -> Option<FieldLine> {
-    let Some(b) = s.field_block(data, pos) else { return field_line_by_runs(s, data, pos) };
+    let Some(b) = s.field_block(data, pos) else {
+        return field_line_by_runs(s, data, pos);
+    };
     let width = b.width;
     // The name ends at the colon, and every byte before it is a tchar.
     let n_rel = b.colon.trailing_zeros() as usize;
@@ -1158,7 +1301,11 @@ fn field_line<S: Scanner>(s: S, data: &[u8], pos: usize) -> Option<FieldLine> {
         }
         // The value ends after its last non-whitespace byte before the CR.
         let content = !b.ws & ((1u32 << cr_rel) - 1) & !((1u32 << v_rel) - 1);
-        let e_rel = if content == 0 { v_rel } else { 32 - content.leading_zeros() as usize };
+        let e_rel = if content == 0 {
+            v_rel
+        } else {
+            32 - content.leading_zeros() as usize
+        };
         return Some(FieldLine {
             name_end: pos + n_rel,
             value: pos + v_rel,
@@ -1203,7 +1350,13 @@ fn finish_line(data: &[u8], name_end: usize, value: usize, cr: usize) -> Option<
     while value_end > value && is_ows(data[value_end - 1]) {
         value_end -= 1;
     }
-    Some(FieldLine { name_end, value, value_end, trailing_ws: cr - value_end, next: cr + 2 })
+    Some(FieldLine {
+        name_end,
+        value,
+        value_end,
+        trailing_ws: cr - value_end,
+        next: cr + 2,
+    })
 }
 
 /// Runs the engine under the scanner chosen by [`Level::dispatch`].
@@ -1228,7 +1381,11 @@ mod tests {
     use proptest::prelude::*;
 
     /// Parses with a given scanner level; returns the messages seen and the error.
-    fn parse_at(level: Level, kind: MessageKind, input: &[u8]) -> (Vec<crate::h1::OwnedMessage>, Option<Error>) {
+    fn parse_at(
+        level: Level,
+        kind: MessageKind,
+        input: &[u8],
+    ) -> (Vec<crate::h1::OwnedMessage>, Option<Error>) {
         let mut p = Parser::with_level(kind, Config::default(), level);
         let mut rec = Recorder::new();
         let r = p.execute(&mut rec, input).err();

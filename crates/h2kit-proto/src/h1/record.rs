@@ -36,7 +36,10 @@ pub struct OwnedMessage {
 impl OwnedMessage {
     /// The header fields as a map (lower-cased names, combined values).
     pub fn header_map(&self) -> HeaderMap {
-        self.headers.iter().map(|(n, v)| (n.as_slice(), v.as_slice())).collect()
+        self.headers
+            .iter()
+            .map(|(n, v)| (n.as_slice(), v.as_slice()))
+            .collect()
     }
 }
 
@@ -59,7 +62,10 @@ impl Recorder {
 
     /// A recorder that pauses after each complete message.
     pub fn pausing() -> Self {
-        Recorder { pause_each: true, ..Recorder::default() }
+        Recorder {
+            pause_each: true,
+            ..Recorder::default()
+        }
     }
 
     fn cur(&mut self) -> &mut OwnedMessage {
@@ -70,7 +76,12 @@ impl Recorder {
         &mut self.messages[last]
     }
 
-    fn field(list: &mut Vec<(Vec<u8>, Vec<u8>)>, in_name: &mut bool, name: Option<&[u8]>, value: Option<&[u8]>) {
+    fn field(
+        list: &mut Vec<(Vec<u8>, Vec<u8>)>,
+        in_name: &mut bool,
+        name: Option<&[u8]>,
+        value: Option<&[u8]>,
+    ) {
         if let Some(n) = name {
             if !*in_name {
                 list.push((Vec::new(), Vec::new()));
@@ -95,10 +106,16 @@ impl<'b> Handler<'b> for Recorder {
         self.in_name = false;
     }
     fn on_method(&mut self, part: &'b [u8]) {
-        self.cur().method.get_or_insert_with(Vec::new).extend_from_slice(part);
+        self.cur()
+            .method
+            .get_or_insert_with(Vec::new)
+            .extend_from_slice(part);
     }
     fn on_target(&mut self, part: &'b [u8]) {
-        self.cur().target.get_or_insert_with(Vec::new).extend_from_slice(part);
+        self.cur()
+            .target
+            .get_or_insert_with(Vec::new)
+            .extend_from_slice(part);
     }
     fn on_version(&mut self, version: Version) {
         self.cur().version = Some(version);
@@ -109,7 +126,10 @@ impl<'b> Handler<'b> for Recorder {
         m.reason = Some(Vec::new());
     }
     fn on_reason(&mut self, part: &'b [u8]) {
-        self.cur().reason.get_or_insert_with(Vec::new).extend_from_slice(part);
+        self.cur()
+            .reason
+            .get_or_insert_with(Vec::new)
+            .extend_from_slice(part);
     }
     fn on_header_name(&mut self, part: &'b [u8]) {
         let mut in_name = self.in_name;
@@ -154,6 +174,10 @@ impl<'b> Handler<'b> for Recorder {
     }
     fn on_message_complete(&mut self) -> Flow {
         self.cur().complete = true;
-        if self.pause_each { Flow::Pause } else { Flow::Continue }
+        if self.pause_each {
+            Flow::Pause
+        } else {
+            Flow::Continue
+        }
     }
 }

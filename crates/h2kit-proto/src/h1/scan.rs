@@ -198,7 +198,11 @@ mod tests {
     fn expected_block(data: &[u8], pos: usize, width: usize) -> Option<FieldBlock> {
         let block = data.get(pos..pos.checked_add(width)?)?;
         let mask = |stop: &dyn Fn(u8) -> bool| {
-            block.iter().enumerate().filter(|(_, b)| stop(**b)).fold(0u32, |m, (i, _)| m | 1 << i)
+            block
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| stop(**b))
+                .fold(0u32, |m, (i, _)| m | 1 << i)
         };
         Some(FieldBlock {
             width,
@@ -221,12 +225,25 @@ mod tests {
     fn all_levels_agree(data: &[u8], start: usize, needle: u8) {
         for level in Level::all_available() {
             if let Some(got) = level.dispatch(Block(data, start)) {
-                assert_eq!(Some(got), expected_block(data, start, got.width), "{level:?} block");
+                assert_eq!(
+                    Some(got),
+                    expected_block(data, start, got.width),
+                    "{level:?} block"
+                );
             }
         }
-        let expected = Scan { data, start, needle }.run(Scalar);
+        let expected = Scan {
+            data,
+            start,
+            needle,
+        }
+        .run(Scalar);
         for level in Level::all_available() {
-            let got = level.dispatch(Scan { data, start, needle });
+            let got = level.dispatch(Scan {
+                data,
+                start,
+                needle,
+            });
             assert_eq!(got, expected, "{level:?} on {data:?} from {start}");
         }
     }

@@ -44,17 +44,25 @@ const FIELD_KINDS: [FieldKind; 7] = [
 /// ASCII case-insensitive equality with a lower-case pattern.
 #[inline(always)]
 pub(crate) fn eq_lower(input: &[u8], lower: &[u8]) -> bool {
-    input.len() == lower.len() && input.iter().zip(lower).all(|(a, b)| a.to_ascii_lowercase() == *b)
+    input.len() == lower.len()
+        && input
+            .iter()
+            .zip(lower)
+            .all(|(a, b)| a.to_ascii_lowercase() == *b)
 }
 
 #[inline(always)]
 fn load8(s: &[u8], at: usize) -> u64 {
-    s.get(at..at + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()).map_or(0, u64::from_le_bytes)
+    s.get(at..at + 8)
+        .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        .map_or(0, u64::from_le_bytes)
 }
 
 #[inline(always)]
 fn load4(s: &[u8], at: usize) -> u32 {
-    s.get(at..at + 4).and_then(|w| <[u8; 4]>::try_from(w).ok()).map_or(0, u32::from_le_bytes)
+    s.get(at..at + 4)
+        .and_then(|w| <[u8; 4]>::try_from(w).ok())
+        .map_or(0, u32::from_le_bytes)
 }
 
 /// [`eq_lower`] for tokens of 4 to 16 bytes, a word at a time: OR-ing 0x20
@@ -86,25 +94,29 @@ fn value_eq_lower(value: &[u8], lower: &[u8]) -> bool {
     token_eq_lower(value, lower)
 }
 
-/// Classifies a whole field name (the fast path). Switching on the length
-/// first means most names cost one comparison or none.
+/// Classifies a whole field name (the fast path). The length and the
+/// first letter pick at most one candidate, so a common name that is not
+/// one of these (Accept, Cookie, User-Agent, ...) costs no comparison.
 #[inline(always)]
 pub(crate) fn classify(name: &[u8]) -> FieldKind {
-    let idx = match name.len() {
-        4 => 4,
-        6 => 5,
-        7 => 3,
-        10 => 2,
-        14 => {
-            if token_eq_lower(name, FIELD_NAMES[0]) {
-                return FieldKind::ContentLength;
-            }
-            6
-        }
-        17 => 1,
+    let Some(&first) = name.first() else {
+        return FieldKind::Other;
+    };
+    let idx = match (name.len(), first | 0x20) {
+        (14, b'c') => 0,
+        (17, b't') => 1,
+        (10, b'c') => 2,
+        (7, b'u') => 3,
+        (4, b'h') => 4,
+        (6, b'e') => 5,
+        (14, b'h') => 6,
         _ => return FieldKind::Other,
     };
-    if token_eq_lower(name, FIELD_NAMES[idx]) { FIELD_KINDS[idx] } else { FieldKind::Other }
+    if token_eq_lower(name, FIELD_NAMES[idx]) {
+        FIELD_KINDS[idx]
+    } else {
+        FieldKind::Other
+    }
 }
 
 /// Matches input that arrives in pieces against a few candidates, without
@@ -118,7 +130,10 @@ pub(crate) struct Matcher {
 
 impl Matcher {
     pub(crate) fn new(candidates: &[&[u8]]) -> Self {
-        Matcher { len: 0, alive: (1u32 << candidates.len()) - 1 }
+        Matcher {
+            len: 0,
+            alive: (1u32 << candidates.len()) - 1,
+        }
     }
 
     /// Feeds more input; `fold_case` compares ASCII case-insensitively
@@ -143,7 +158,8 @@ impl Matcher {
 
     /// The candidate equal to all input fed, if any.
     pub(crate) fn result(&self, candidates: &[&[u8]]) -> Option<usize> {
-        (0..candidates.len()).find(|&i| self.alive & (1 << i) != 0 && candidates[i].len() == self.len)
+        (0..candidates.len())
+            .find(|&i| self.alive & (1 << i) != 0 && candidates[i].len() == self.len)
     }
 }
 
@@ -154,7 +170,8 @@ pub(crate) fn name_matcher() -> Matcher {
 
 /// The kind of the name fed to `m`.
 pub(crate) fn name_kind(m: &Matcher) -> FieldKind {
-    m.result(&FIELD_NAMES).map_or(FieldKind::Other, |i| FIELD_KINDS[i])
+    m.result(&FIELD_NAMES)
+        .map_or(FieldKind::Other, |i| FIELD_KINDS[i])
 }
 
 /// What the parser learned from one message's fields.
@@ -181,10 +198,52 @@ pub(crate) struct Facts {
     pub expect_continue: bool,
 }
 
-const CODINGS: [&[u8]; 6] = [b"chunked", b"gzip", b"deflate", b"compress", b"x-gzip", b"x-compress"];
+const CODINGS: [&[u8]; 6] = [
+    b"chunked",
+    b"gzip",
+    b"deflate",
+    b"compress",
+    b"x-gzip",
+    b"x-compress",
+];
 const CONNECTION_OPTIONS: [&[u8]; 3] = [b"close", b"keep-alive", b"upgrade"];
 const PROTOCOLS: [&[u8]; 2] = [b"h2c", b"websocket"];
 const EXPECTATIONS: [&[u8]; 1] = [b"100-continue"];
+
+/// Records one list element: `known` is its index among the list's
+/// candidates, if it is one of them.
+#[inline]
+fn record_element(kind: ListKind, known: Option<usize>, facts: &mut Facts) {
+    match kind {
+        ListKind::Codings => {
+            facts.transfer_encoding = true;
+            if facts.chunked_last {
+                // Another coding after chunked: chunked is not last.
+                facts.chunked_misplaced = true;
+            }
+            facts.chunked_last = known == Some(0);
+            match known {
+                Some(0) => {}
+                Some(_) => facts.other_coding = true,
+                None => facts.unknown_coding = true,
+            }
+        }
+        ListKind::Options => match known {
+            Some(0) => facts.conn_close = true,
+            Some(1) => facts.conn_keep_alive = true,
+            Some(2) => facts.conn_upgrade = true,
+            _ => {}
+        },
+        ListKind::Protocols => {
+            facts.upgrade_field = true;
+            match known {
+                Some(0) => facts.upgrade_h2c = true,
+                Some(1) => facts.upgrade_websocket = true,
+                _ => {}
+            }
+        }
+    }
+}
 
 /// Which list a [`ListParser`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -292,17 +351,27 @@ impl ValueParser {
         }
     }
 
-    /// Parses a whole value. A list value that is exactly one known token
-    /// (`keep-alive`, `chunked`, ...) is the common case and skips the
-    /// byte-wise list grammar; the result is the same.
+    /// Parses a whole value. The commonest values (`Connection: keep-alive`
+    /// or `close`, `Transfer-Encoding: chunked`) are recognised by one
+    /// comparison and recorded exactly as the list grammar would.
     #[inline(always)]
-    pub(crate) fn whole(&mut self, value: &[u8], at: u64, line: u64, facts: &mut Facts) -> Result<(), Error> {
+    pub(crate) fn whole(
+        &mut self,
+        value: &[u8],
+        at: u64,
+        line: u64,
+        facts: &mut Facts,
+    ) -> Result<(), Error> {
         if let ValueParser::List(p) = self {
-            let candidates = p.kind.candidates();
-            if let Some(i) = candidates.iter().position(|c| value_eq_lower(value, c)) {
-                p.matcher = Matcher { len: value.len(), alive: 1 << i };
-                p.phase = ListPhase::Token;
-                return p.finish(line, facts);
+            let known = match p.kind {
+                ListKind::Options if value_eq_lower(value, CONNECTION_OPTIONS[1]) => Some(1),
+                ListKind::Options if value_eq_lower(value, CONNECTION_OPTIONS[0]) => Some(0),
+                ListKind::Codings if value_eq_lower(value, CODINGS[0]) => Some(0),
+                _ => None,
+            };
+            if known.is_some() {
+                record_element(p.kind, known, facts);
+                return Ok(());
             }
         }
         self.feed(value, at, facts)?;
@@ -415,32 +484,7 @@ impl ListParser {
     fn end_token(&mut self, facts: &mut Facts) {
         let known = self.matcher.result(self.kind.candidates());
         self.elements += 1;
-        match self.kind {
-            ListKind::Codings => {
-                facts.transfer_encoding = true;
-                if facts.chunked_last {
-                    // Another coding after chunked: chunked is not last.
-                    facts.chunked_misplaced = true;
-                }
-                facts.chunked_last = known == Some(0);
-                match known {
-                    Some(0) => {}
-                    Some(_) => facts.other_coding = true,
-                    None => facts.unknown_coding = true,
-                }
-            }
-            ListKind::Options => match known {
-                Some(0) => facts.conn_close = true,
-                Some(1) => facts.conn_keep_alive = true,
-                Some(2) => facts.conn_upgrade = true,
-                _ => {}
-            },
-            ListKind::Protocols => match known {
-                Some(0) => facts.upgrade_h2c = true,
-                Some(1) => facts.upgrade_websocket = true,
-                _ => {}
-            },
-        }
+        record_element(self.kind, known, facts);
     }
 
     fn feed(&mut self, part: &[u8], at: u64, facts: &mut Facts) -> Result<(), Error> {
@@ -461,7 +505,8 @@ impl ListParser {
                 Token | AfterToken if is_ows(b) || b == b',' || (b == b';' && params) => {
                     if self.phase == Token {
                         let from = token_start.take().unwrap_or(0);
-                        self.matcher.feed(&part[from..i], self.kind.candidates(), true);
+                        self.matcher
+                            .feed(&part[from..i], self.kind.candidates(), true);
                         self.end_token(facts);
                     }
                     match b {
@@ -490,7 +535,8 @@ impl ListParser {
         }
         if let Some(from) = token_start {
             // The token continues into the next piece.
-            self.matcher.feed(&part[from..], self.kind.candidates(), true);
+            self.matcher
+                .feed(&part[from..], self.kind.candidates(), true);
         }
         Ok(())
     }
@@ -504,10 +550,6 @@ impl ListParser {
         match self.kind {
             ListKind::Codings if self.elements == 0 => {
                 Err(Error::new(ErrorKind::InvalidTransferEncoding, at))
-            }
-            ListKind::Protocols => {
-                facts.upgrade_field |= self.elements > 0;
-                Ok(())
             }
             _ => Ok(()),
         }
@@ -565,14 +607,20 @@ mod tests {
     #[test]
     fn rfc9112_6_3_content_length_overflow_is_rejected() {
         let e = parse_whole(FieldKind::ContentLength, b"18446744073709551616").unwrap_err();
-        assert_eq!((e.kind(), e.offset()), (ErrorKind::ContentLengthOverflow, 19));
+        assert_eq!(
+            (e.kind(), e.offset()),
+            (ErrorKind::ContentLengthOverflow, 19)
+        );
         assert!(parse_whole(FieldKind::ContentLength, b"18446744073709551615").is_ok());
     }
 
     #[test]
     fn rfc9112_6_3_content_length_must_be_digits() {
         for bad in [&b"-1"[..], b"1 2", b"0x10", b"", b" ,", b"+5"] {
-            assert!(parse_whole(FieldKind::ContentLength, bad).is_err(), "{bad:?}");
+            assert!(
+                parse_whole(FieldKind::ContentLength, bad).is_err(),
+                "{bad:?}"
+            );
         }
     }
 
@@ -591,7 +639,11 @@ mod tests {
 
     #[test]
     fn rfc9110_7_6_1_connection_options_are_recognised() {
-        let f = parse_whole(FieldKind::Connection, b"Keep-Alive, Upgrade,,HTTP2-Settings").unwrap();
+        let f = parse_whole(
+            FieldKind::Connection,
+            b"Keep-Alive, Upgrade,,HTTP2-Settings",
+        )
+        .unwrap();
         assert!(f.conn_keep_alive && f.conn_upgrade && !f.conn_close);
         assert!(parse_whole(FieldKind::Connection, b"close;x").is_err());
     }
@@ -606,8 +658,16 @@ mod tests {
 
     #[test]
     fn rfc9110_10_1_1_expect_100_continue_is_case_insensitive() {
-        assert!(parse_whole(FieldKind::Expect, b"100-Continue").unwrap().expect_continue);
-        assert!(!parse_whole(FieldKind::Expect, b"100-continued").unwrap().expect_continue);
+        assert!(
+            parse_whole(FieldKind::Expect, b"100-Continue")
+                .unwrap()
+                .expect_continue
+        );
+        assert!(
+            !parse_whole(FieldKind::Expect, b"100-continued")
+                .unwrap()
+                .expect_continue
+        );
     }
 
     proptest! {

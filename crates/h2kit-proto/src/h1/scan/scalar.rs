@@ -39,7 +39,10 @@ impl Scanner for Scalar {
     }
     #[inline(always)]
     fn find_byte(self, data: &[u8], start: usize, needle: u8) -> usize {
-        match data.get(start..).and_then(|rest| rest.iter().position(|&b| b == needle)) {
+        match data
+            .get(start..)
+            .and_then(|rest| rest.iter().position(|&b| b == needle))
+        {
             Some(i) => start + i,
             None => data.len().max(start),
         }

@@ -175,7 +175,11 @@ unsafe fn scan16(data: &[u8], start: usize, class: Class) -> usize {
         let base = len - 16;
         // SAFETY: base + 16 == len, so the load is inside `data`.
         let m = unsafe { stop_mask16(_mm_loadu_si128(ptr.add(base).cast()), class) } >> (i - base);
-        return if m != 0 { i + m.trailing_zeros() as usize } else { len };
+        return if m != 0 {
+            i + m.trailing_zeros() as usize
+        } else {
+            len
+        };
     }
     scalar_tail(data, i, class)
 }
@@ -222,10 +226,8 @@ unsafe fn stop_mask32(v: __m256i, class: Class) -> u32 {
                 let nib = _mm256_set1_epi8(0x0f);
                 let lo = _mm256_and_si256(v, nib);
                 let hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
-                let hit = _mm256_and_si256(
-                    _mm256_shuffle_epi8(lo_t, lo),
-                    _mm256_shuffle_epi8(hi_t, hi),
-                );
+                let hit =
+                    _mm256_and_si256(_mm256_shuffle_epi8(lo_t, lo), _mm256_shuffle_epi8(hi_t, hi));
                 _mm256_cmpeq_epi8(hit, _mm256_setzero_si256())
             }
             Class::Value => {
@@ -271,8 +273,13 @@ unsafe fn scan32(data: &[u8], start: usize, class: Class) -> usize {
     if len >= 32 {
         let base = len - 32;
         // SAFETY: base + 32 == len, so the load is inside `data`.
-        let m = unsafe { stop_mask32(_mm256_loadu_si256(ptr.add(base).cast()), class) } >> (i - base);
-        return if m != 0 { i + m.trailing_zeros() as usize } else { len };
+        let m =
+            unsafe { stop_mask32(_mm256_loadu_si256(ptr.add(base).cast()), class) } >> (i - base);
+        return if m != 0 {
+            i + m.trailing_zeros() as usize
+        } else {
+            len
+        };
     }
     // SAFETY: AVX2 implies SSSE3.
     unsafe { scan16(data, i, class) }
