@@ -1316,11 +1316,15 @@ fn field_line<S: Scanner>(s: S, data: &[u8], pos: usize) -> Option<FieldLine> {
     }
     // A long line: the first block holds the name; the value goes on.
     let mut v = pos + v_rel;
-    if v_rel < width && b.value_stop >> v_rel != 0 {
-        return None;
-    }
-    while v < data.len() && is_ows(data[v]) {
-        v += 1;
+    if v_rel < width {
+        if b.value_stop >> v_rel != 0 {
+            return None;
+        }
+    } else {
+        // The OWS ran to the end of the block.
+        while v < data.len() && is_ows(data[v]) {
+            v += 1;
+        }
     }
     let cr = s.value_end(data, v.max(pos + width));
     finish_line(data, pos + n_rel, v, cr)
