@@ -34,7 +34,12 @@ const SET_COOKIE: usize = 55;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HuffmanMode {
     /// When the Huffman code is shorter than the raw string (the default).
+    /// A raw literal of the same length is preferred: the decoder can hand
+    /// it out without copying.
     WhenShorter,
+    /// Always, even when it is no shorter. RFC 7541 Appendix C.4 and C.6
+    /// encode this way.
+    Always,
     /// Never: every literal is sent raw.
     Never,
 }
@@ -79,6 +84,8 @@ pub enum HuffmanMode {
 #[derive(Debug)]
 pub struct Encoder {
     table: EncoderTable,
+    /// The table size the peer allows (its SETTINGS_HEADER_TABLE_SIZE).
+    peer_max_table_size: usize,
     /// The largest table this encoder uses, whatever the peer allows.
     table_size_limit: usize,
     /// The table size to switch to at the next block.
@@ -97,42 +104,51 @@ impl Default for Encoder {
 }
 
 impl Encoder {
-    /// An encoder with HTTP/2's initial table size, 4,096 octets, which it
-    /// also uses as its own limit (see
-    /// [`with_table_size_limit`](Self::with_table_size_limit)).
+    /// An encoder with HTTP/2's initial table size, 4,096 octets, which is
+    /// also its default limit (see
+    /// [`set_table_size_limit`](Self::set_table_size_limit)).
     pub fn new() -> Self {
-        Encoder::with_table_size_limit(DEFAULT_TABLE_SIZE)
+        Encoder::with_table_size(DEFAULT_TABLE_SIZE)
     }
 
-    /// An encoder that never uses a dynamic table larger than `limit`, even
-    /// if the peer allows more: the table costs about that much memory. A
-    /// limit below 4,096 is announced at the start of the first block.
-    pub fn with_table_size_limit(limit: usize) -> Self {
-        let mut encoder = Encoder {
-            table: EncoderTable::new(DEFAULT_TABLE_SIZE),
-            table_size_limit: limit,
-            target_table_size: DEFAULT_TABLE_SIZE,
+    /// An encoder whose peer starts with a table of `size` octets, without
+    /// announcing it: for protocols or tests that agree on another initial
+    /// size than HTTP/2's (RFC 7541 Appendix C.5 uses 256). The limit is
+    /// the larger of `size` and 4,096.
+    pub fn with_table_size(size: usize) -> Self {
+        Encoder {
+            table: EncoderTable::new(size),
+            peer_max_table_size: size,
+            table_size_limit: size.max(DEFAULT_TABLE_SIZE),
+            target_table_size: size,
             pending_min_table_size: None,
             huffman: HuffmanMode::WhenShorter,
             index_everything: false,
             never_index_set_cookie: false,
-        };
-        encoder.set_max_table_size(DEFAULT_TABLE_SIZE);
-        encoder
+        }
     }
 
     /// Sets the table size the peer allows: its SETTINGS_HEADER_TABLE_SIZE,
     /// on receipt.
     ///
     /// The encoder uses the smaller of this and its own limit, and announces
-    /// the change with dynamic table size updates at the start of the next
+    /// a change with dynamic table size updates at the start of the next
     /// block (RFC 7541 §4.2): if the size went down and back up between two
     /// blocks, both the smallest and the final size are sent.
     pub fn set_max_table_size(&mut self, max: usize) {
+        self.peer_max_table_size = max;
         let size = max.min(self.table_size_limit);
         let smallest = self.pending_min_table_size.unwrap_or(self.table.max_size());
         self.pending_min_table_size = Some(smallest.min(size));
         self.target_table_size = size;
+    }
+
+    /// Caps the dynamic table this encoder uses, whatever the peer allows:
+    /// the table costs about that much memory. The default is 4,096; a
+    /// lower value is announced at the start of the next block.
+    pub fn set_table_size_limit(&mut self, limit: usize) {
+        self.table_size_limit = limit;
+        self.set_max_table_size(self.peer_max_table_size);
     }
 
     /// Chooses when string literals are Huffman-coded.
@@ -288,9 +304,9 @@ impl Encoder {
     /// Writes a string literal (§5.2), Huffman-coded when that is shorter.
     #[inline]
     fn encode_string(&self, s: &[u8], dst: &mut impl EncodeBuf) {
-        if self.huffman == HuffmanMode::WhenShorter {
+        if self.huffman != HuffmanMode::Never {
             let encoded_len = huffman::encoded_len(s);
-            if encoded_len < s.len() {
+            if encoded_len < s.len() || self.huffman == HuffmanMode::Always {
                 integer::encode(encoded_len, 7, 0x80, dst);
                 huffman::encode(s, dst.extend_zeroed(encoded_len));
                 return;
