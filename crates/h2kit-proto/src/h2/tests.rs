@@ -7,7 +7,7 @@ use super::*;
 use crate::ErrorCode;
 use crate::frame::{
     Continuation, Data, Frame, FrameDecoder, GoAway, Headers, Ping, RstStream, SettingId, Settings,
-    StreamId, WindowUpdate, flags,
+    StreamId, WindowUpdate,
 };
 use crate::hpack;
 use bytes::{Bytes, BytesMut};
