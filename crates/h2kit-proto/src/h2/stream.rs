@@ -37,6 +37,8 @@ pub(crate) struct Stream {
     /// Octets delivered to the application but not yet released (manual flow
     /// control) — kept for `release_capacity` bounds.
     pub unreleased: u64,
+    /// Counted among the active streams of the map (see `StreamMap`).
+    pub counted_active: bool,
 }
 
 impl Stream {
@@ -56,6 +58,7 @@ impl Stream {
             recv_body_len: 0,
             head_request: false,
             unreleased: 0,
+            counted_active: false,
         }
     }
 

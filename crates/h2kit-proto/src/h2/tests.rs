@@ -1286,6 +1286,10 @@ proptest! {
         p.pump();
         prop_assert!(!p.server.is_closed(), "{:?}", p.server.close_reason());
         prop_assert!(!p.client.is_closed(), "{:?}", p.client.close_reason());
+        // Nobody answered, so every request stream is half-closed on both
+        // sides and counted as active exactly once.
+        prop_assert_eq!(p.server.active_streams(), expected.len());
+        prop_assert_eq!(p.client.active_streams(), expected.len());
         for (id, data) in &expected {
             let (got, ended) = body_of(&p.server_events, *id);
             prop_assert!(ended, "stream {id:?} did not end");

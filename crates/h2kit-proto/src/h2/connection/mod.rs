@@ -308,7 +308,7 @@ impl Connection {
 
     /// The number of streams that count toward the concurrency limits.
     pub fn active_streams(&self) -> usize {
-        self.streams.iter().filter(|s| s.state.is_active()).count()
+        self.streams.active(true) + self.streams.active(false)
     }
 
     /// The peer's settings currently in force.

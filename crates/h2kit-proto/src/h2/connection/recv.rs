@@ -400,6 +400,11 @@ impl Connection {
             Outcome::Move(next) => stream.state = next,
             other => return outcome_error(id, other),
         }
+        // A reserved (pushed) stream becomes active with its HEADERS.
+        self.streams.mark_active(id);
+        let Some(stream) = self.streams.get_mut(id) else {
+            return Ok(());
+        };
         // RFC 7540 §5.3.1 (still in force for peers that send it): "A stream
         // cannot depend on itself. An endpoint MUST treat this as a stream
         // error (Section 5.4.2) of type PROTOCOL_ERROR."
@@ -529,11 +534,7 @@ impl Connection {
         // advertised concurrent stream limit to be exceeded MUST treat this
         // as a stream error (Section 5.4.2) of type PROTOCOL_ERROR or
         // REFUSED_STREAM." REFUSED_STREAM tells the client it may retry.
-        let active = self
-            .streams
-            .iter()
-            .filter(|s| s.state.is_active() && !self.is_local(s.id))
-            .count();
+        let active = self.streams.active(self.role == Role::Server);
         if active >= self.config.max_concurrent_streams as usize {
             return Err(Violation::Stream(id, ErrorCode::REFUSED_STREAM));
         }

@@ -397,6 +397,7 @@ impl Connection {
         match stream.state.apply(t) {
             Outcome::Move(next) => {
                 stream.state = next;
+                self.streams.mark_active(stream_id);
                 Ok(())
             }
             _ => Err(UserError::InvalidState {
@@ -435,11 +436,7 @@ impl Connection {
             .peer
             .max_concurrent_streams
             .unwrap_or(u32::MAX) as usize;
-        let active = self
-            .streams
-            .iter()
-            .filter(|s| s.state.is_active() && self.is_local(s.id))
-            .count();
+        let active = self.streams.active(self.role == Role::Client);
         active < limit
     }
 
@@ -462,6 +459,7 @@ impl Connection {
         );
         if let Some(stream) = self.streams.get_mut(id) {
             stream.state = StreamState::Open;
+            self.streams.mark_active(id);
             if self.config.lifecycle_events {
                 self.events
                     .push_back(super::super::Event::StreamActive { stream_id: id });

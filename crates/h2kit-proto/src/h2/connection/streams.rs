@@ -26,9 +26,16 @@ impl Hasher for IdHasher {
     }
 }
 
+/// The live streams, with a count of the active ones (§5.1.2: "open" or
+/// "half-closed") per initiator, so concurrency limits cost O(1) per check.
+/// A stream is counted when it becomes active and uncounted when removed;
+/// streams are removed as soon as they reach "closed".
 #[derive(Default)]
 pub(super) struct StreamMap {
     map: HashMap<u32, Stream, BuildHasherDefault<IdHasher>>,
+    /// Active streams with odd ids (client-initiated) and even ids.
+    active_odd: usize,
+    active_even: usize,
 }
 
 impl StreamMap {
@@ -38,11 +45,44 @@ impl StreamMap {
     pub fn get_mut(&mut self, id: StreamId) -> Option<&mut Stream> {
         self.map.get_mut(&id.value())
     }
-    pub fn insert(&mut self, stream: Stream) {
-        self.map.insert(stream.id.value(), stream);
+    pub fn insert(&mut self, mut stream: Stream) {
+        let id = stream.id;
+        stream.counted_active = false;
+        self.map.insert(id.value(), stream);
+        self.mark_active(id);
     }
     pub fn remove(&mut self, id: StreamId) -> Option<Stream> {
-        self.map.remove(&id.value())
+        let stream = self.map.remove(&id.value())?;
+        if stream.counted_active {
+            *self.counter(id) -= 1;
+        }
+        Some(stream)
+    }
+    /// Counts a stream that has just become active (no-op otherwise).
+    pub fn mark_active(&mut self, id: StreamId) {
+        let Some(stream) = self.map.get_mut(&id.value()) else {
+            return;
+        };
+        if stream.counted_active || !stream.state.is_active() {
+            return;
+        }
+        stream.counted_active = true;
+        *self.counter(id) += 1;
+    }
+    /// Active streams opened by clients (`true`) or servers (`false`).
+    pub fn active(&self, client_initiated: bool) -> usize {
+        if client_initiated {
+            self.active_odd
+        } else {
+            self.active_even
+        }
+    }
+    fn counter(&mut self, id: StreamId) -> &mut usize {
+        if id.is_client_initiated() {
+            &mut self.active_odd
+        } else {
+            &mut self.active_even
+        }
     }
     pub fn iter(&self) -> impl Iterator<Item = &Stream> {
         self.map.values()
@@ -51,6 +91,8 @@ impl StreamMap {
         self.map.values_mut()
     }
     pub fn drain(&mut self) -> impl Iterator<Item = Stream> + '_ {
+        self.active_odd = 0;
+        self.active_even = 0;
         self.map.drain().map(|(_, s)| s)
     }
     pub fn is_empty(&self) -> bool {
