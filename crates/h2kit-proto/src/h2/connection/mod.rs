@@ -27,6 +27,7 @@ use crate::frame::{FrameDecoder, GoAway, StreamId};
 use crate::hpack;
 use bytes::{Bytes, BytesMut};
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Instant;
 
 pub use settings::{PeerSettings, decode_http2_settings};
@@ -82,7 +83,8 @@ pub enum Role {
 /// ```
 pub struct Connection {
     role: Role,
-    config: Config,
+    /// Shared by all connections of a server (see `with_shared_config`).
+    config: Arc<Config>,
     now: Option<Instant>,
 
     // ---- receiving ----
@@ -95,7 +97,7 @@ pub struct Connection {
     hpack_decoder: hpack::Decoder,
     /// A field block being reassembled from HEADERS/PUSH_PROMISE and
     /// CONTINUATION frames.
-    field_block: Option<recv::FieldBlock>,
+    field_block: Option<Box<recv::FieldBlock>>,
 
     // ---- sending ----
     /// Encoded frames waiting for `poll_transmit`, in order.
@@ -137,22 +139,41 @@ pub struct Connection {
     /// Graceful shutdown: the first GOAWAY went out and a PING is
     /// measuring one round trip before the final GOAWAY.
     shutdown_ping: Option<[u8; 8]>,
-    closed: Option<ConnectionError>,
+    /// Boxed: rarely set, and an idle connection should stay small.
+    closed: Option<Box<ConnectionError>>,
     flood: timers::FloodCounters,
 }
 
 impl Connection {
     /// A client connection: the preface and our SETTINGS are queued at once.
     pub fn client(config: Config) -> Connection {
+        Connection::with_shared_config(Role::Client, Arc::new(config))
+    }
+
+    /// A server connection: it expects the client preface, then answers
+    /// with its own SETTINGS (queued at once, as §3.4 allows).
+    pub fn server(config: Config) -> Connection {
+        Connection::with_shared_config(Role::Server, Arc::new(config))
+    }
+
+    /// A connection using a configuration shared with others — what a
+    /// server accepting many connections should use, so each one does not
+    /// carry its own copy.
+    pub fn with_shared_config(role: Role, config: Arc<Config>) -> Connection {
+        match role {
+            Role::Client => Connection::start_client(config),
+            Role::Server => Connection::start_server(config),
+        }
+    }
+
+    fn start_client(config: Arc<Config>) -> Connection {
         let mut conn = Connection::new(Role::Client, config);
         conn.out.extend_from_slice(PREFACE);
         conn.send_initial_settings();
         conn
     }
 
-    /// A server connection: it expects the client preface, then answers
-    /// with its own SETTINGS (queued at once, as §3.4 allows).
-    pub fn server(config: Config) -> Connection {
+    fn start_server(config: Arc<Config>) -> Connection {
         let mut conn = Connection::new(Role::Server, config);
         conn.preface_remaining = PREFACE.len();
         conn.send_initial_settings();
@@ -172,7 +193,7 @@ impl Connection {
         Ok(conn)
     }
 
-    fn new(role: Role, config: Config) -> Connection {
+    fn new(role: Role, config: Arc<Config>) -> Connection {
         let mut decoder = FrameDecoder::new();
         // Our own SETTINGS_MAX_FRAME_SIZE is in force only once
         // acknowledged; until then the decoder keeps the protocol default.
@@ -186,13 +207,13 @@ impl Connection {
         Connection {
             role,
             now: None,
-            recv_buf: BytesMut::with_capacity(16 * 1024),
+            recv_buf: BytesMut::new(),
             preface_remaining: 0,
             peer_settings_seen: false,
             decoder,
             hpack_decoder,
             field_block: None,
-            out: BytesMut::with_capacity(4096),
+            out: BytesMut::new(),
             hpack_encoder: hpack::Encoder::new(),
             block_buf: BytesMut::new(),
             settings: settings::SettingsState::new(),
@@ -231,7 +252,10 @@ impl Connection {
     /// With automatic flow control, taking a [`Event::Data`] gives its
     /// octets back to the peer as window.
     pub fn poll_event(&mut self) -> Option<Event> {
-        let event = self.events.pop_front()?;
+        let Some(event) = self.events.pop_front() else {
+            self.trim_if_idle();
+            return None;
+        };
         if let Event::Data {
             stream_id, data, ..
         } = &event
@@ -324,7 +348,7 @@ impl Connection {
 
     /// Why the connection ended, once it has.
     pub fn close_reason(&self) -> Option<&ConnectionError> {
-        self.closed.as_ref()
+        self.closed.as_deref()
     }
 
     /// True when a GOAWAY has been sent or received and no streams remain,
@@ -340,6 +364,30 @@ impl Connection {
     /// True when output is waiting for `poll_transmit`.
     pub fn wants_write(&self) -> bool {
         !self.out.is_empty() || (!self.ready.is_empty() && self.conn_send.available() > 0)
+    }
+
+    /// Gives back buffer memory while no stream is live, so an idle
+    /// connection holds almost nothing (a server may keep thousands). Busy
+    /// connections keep their buffers, so the hot path does not allocate.
+    fn trim_if_idle(&mut self) {
+        if !self.streams.is_empty() || self.field_block.is_some() {
+            return;
+        }
+        if self.recv_buf.is_empty() && self.recv_buf.capacity() > 0 {
+            self.recv_buf = BytesMut::new();
+        }
+        if self.out.is_empty() && self.out.capacity() > 0 {
+            self.out = BytesMut::new();
+        }
+        if self.block_buf.capacity() > 0 {
+            self.block_buf = BytesMut::new();
+        }
+        if self.events.is_empty() {
+            self.events = VecDeque::new();
+        }
+        if self.settings.pending.is_empty() {
+            self.settings.pending = VecDeque::new();
+        }
     }
 
     fn is_local(&self, id: StreamId) -> bool {
@@ -378,7 +426,7 @@ impl Connection {
             reason,
             remote: false,
         };
-        self.closed.get_or_insert(err).clone()
+        (**self.closed.get_or_insert(Box::new(err))).clone()
     }
 
     /// Marks the connection over and reports it, failing every open stream.
@@ -407,11 +455,11 @@ impl Connection {
             by,
         });
         if self.closed.is_none() {
-            self.closed = Some(ConnectionError {
+            self.closed = Some(Box::new(ConnectionError {
                 code,
                 reason: String::from_utf8_lossy(&debug).into_owned(),
                 remote: by == Initiator::Peer,
-            });
+            }));
         }
     }
 }

@@ -69,7 +69,7 @@ impl Connection {
     /// calls return it again.
     pub fn recv(&mut self, bytes: &[u8]) -> Result<(), ConnectionError> {
         if let Some(err) = &self.closed {
-            return Err(err.clone());
+            return Err((**err).clone());
         }
         if bytes.is_empty() {
             return Ok(());
@@ -116,11 +116,11 @@ impl Connection {
                 break;
             }
         }
-        // Give the buffer its space back once drained, so a connection that
-        // once received a large frame does not hold the memory forever.
+        // A buffer that once held a large frame is not kept forever.
         if self.recv_buf.is_empty() && self.recv_buf.capacity() > 64 * 1024 {
             self.recv_buf = BytesMut::new();
         }
+        self.trim_if_idle();
         Ok(())
     }
 
@@ -330,7 +330,7 @@ impl Connection {
             return Ok(());
         }
         match self.field_block.take() {
-            Some(block) => self.finish_block(block),
+            Some(block) => self.finish_block(*block),
             None => Ok(()),
         }
     }
@@ -352,7 +352,7 @@ impl Connection {
         if end {
             self.finish_block(block)
         } else {
-            self.field_block = Some(block);
+            self.field_block = Some(Box::new(block));
             Ok(())
         }
     }
