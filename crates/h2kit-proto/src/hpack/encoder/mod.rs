@@ -1,0 +1,324 @@
+//! The HPACK encoder (RFC 7541 §3.2, §6).
+
+mod hash;
+mod table;
+
+use super::buf::EncodeBuf;
+use super::field::{FIELD_OVERHEAD, FieldRef};
+use super::huffman;
+use super::integer;
+use super::static_table::{self, StaticMatch};
+use table::EncoderTable;
+
+/// The table size HTTP/2 starts with (SETTINGS_HEADER_TABLE_SIZE default).
+const DEFAULT_TABLE_SIZE: usize = 4096;
+
+/// Cookies shorter than this are sent never-indexed: a short value can be
+/// guessed by probing the table (RFC 7541 §7.1.3).
+const SHORT_COOKIE: usize = 20;
+
+// Static-table indices of the names the encoder treats specially.
+const PATH: usize = 4;
+const AGE: usize = 21;
+const AUTHORIZATION: usize = 23;
+const CONTENT_LENGTH: usize = 28;
+const COOKIE: usize = 32;
+const ETAG: usize = 34;
+const IF_MODIFIED_SINCE: usize = 40;
+const IF_NONE_MATCH: usize = 41;
+const LOCATION: usize = 46;
+const PROXY_AUTHORIZATION: usize = 49;
+const SET_COOKIE: usize = 55;
+
+/// When the encoder Huffman-codes string literals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HuffmanMode {
+    /// When the Huffman code is shorter than the raw string (the default).
+    /// A raw literal of the same length is preferred: the decoder can hand
+    /// it out without copying.
+    WhenShorter,
+    /// Always, even when it is no shorter. RFC 7541 Appendix C.4 and C.6
+    /// encode this way.
+    Always,
+    /// Never: every literal is sent raw.
+    Never,
+}
+
+/// Encodes header lists for one connection direction.
+///
+/// One encoder per connection: its dynamic table mirrors the peer decoder's.
+/// Blocks must be sent in the order they are encoded.
+///
+/// What it does with each field, in order of preference:
+/// - a field in the static table, then in the dynamic table, becomes a
+///   one- or two-octet index;
+/// - a sensitive field becomes a literal *never indexed*: one the caller
+///   marked ([`FieldRef::sensitive`], or a decoded field that came in that
+///   way), `authorization`, `proxy-authorization`, a `cookie` shorter than
+///   20 octets, and `set-cookie` if
+///   [`set_never_index_set_cookie`](Self::set_never_index_set_cookie) is on;
+/// - a field whose value changes from request to request (`:path`,
+///   `content-length`, `etag`, `age`, `location`, `if-modified-since`,
+///   `if-none-match`, `set-cookie`) becomes a literal without indexing, so it
+///   does not push reusable entries out of the table (see
+///   [`set_index_everything`](Self::set_index_everything));
+/// - anything else becomes a literal with incremental indexing, unless it
+///   would take more than three quarters of the table;
+/// - names are sent as an index when either table has them.
+///
+/// ```
+/// use h2kit_proto::hpack::{Encoder, FieldRef};
+///
+/// let mut encoder = Encoder::new();
+/// let mut block = Vec::new();
+/// encoder.encode(
+///     [
+///         FieldRef::new(b":method", b"GET"),
+///         FieldRef::new(b"authorization", b"Basic dXNlcjpwYXNz"),
+///     ],
+///     &mut block,
+/// );
+/// assert_eq!(block[0], 0x82); // :method GET, static index 2
+/// assert_eq!(block[1], 0x10 | 0x0f); // never indexed, name index 23 = 15 + 8
+/// ```
+#[derive(Debug)]
+pub struct Encoder {
+    table: EncoderTable,
+    /// The table size the peer allows (its SETTINGS_HEADER_TABLE_SIZE).
+    peer_max_table_size: usize,
+    /// The largest table this encoder uses, whatever the peer allows.
+    table_size_limit: usize,
+    /// The table size to switch to at the next block.
+    target_table_size: usize,
+    /// The smallest table size since the last block, when it changed.
+    pending_min_table_size: Option<usize>,
+    huffman: HuffmanMode,
+    index_everything: bool,
+    never_index_set_cookie: bool,
+}
+
+impl Default for Encoder {
+    fn default() -> Self {
+        Encoder::new()
+    }
+}
+
+impl Encoder {
+    /// An encoder with HTTP/2's initial table size, 4,096 octets, which is
+    /// also its default limit (see
+    /// [`set_table_size_limit`](Self::set_table_size_limit)).
+    pub fn new() -> Self {
+        Encoder::with_table_size(DEFAULT_TABLE_SIZE)
+    }
+
+    /// An encoder whose peer starts with a table of `size` octets, without
+    /// announcing it: for protocols or tests that agree on another initial
+    /// size than HTTP/2's (RFC 7541 Appendix C.5 uses 256). The limit is
+    /// the larger of `size` and 4,096.
+    pub fn with_table_size(size: usize) -> Self {
+        Encoder {
+            table: EncoderTable::new(size),
+            peer_max_table_size: size,
+            table_size_limit: size.max(DEFAULT_TABLE_SIZE),
+            target_table_size: size,
+            pending_min_table_size: None,
+            huffman: HuffmanMode::WhenShorter,
+            index_everything: false,
+            never_index_set_cookie: false,
+        }
+    }
+
+    /// Sets the table size the peer allows: its SETTINGS_HEADER_TABLE_SIZE,
+    /// on receipt.
+    ///
+    /// The encoder uses the smaller of this and its own limit, and announces
+    /// a change with dynamic table size updates at the start of the next
+    /// block (RFC 7541 §4.2): if the size went down and back up between two
+    /// blocks, both the smallest and the final size are sent.
+    pub fn set_max_table_size(&mut self, max: usize) {
+        self.peer_max_table_size = max;
+        let size = max.min(self.table_size_limit);
+        let smallest = self.pending_min_table_size.unwrap_or(self.table.max_size());
+        self.pending_min_table_size = Some(smallest.min(size));
+        self.target_table_size = size;
+    }
+
+    /// Caps the dynamic table this encoder uses, whatever the peer allows:
+    /// the table costs about that much memory. The default is 4,096; a
+    /// lower value is announced at the start of the next block.
+    pub fn set_table_size_limit(&mut self, limit: usize) {
+        self.table_size_limit = limit;
+        self.set_max_table_size(self.peer_max_table_size);
+    }
+
+    /// Chooses when string literals are Huffman-coded.
+    pub fn set_huffman(&mut self, mode: HuffmanMode) {
+        self.huffman = mode;
+    }
+
+    /// When on, every field that is not sensitive is indexed if it fits,
+    /// including the volatile ones (`:path`, `date`-like values, ...) that
+    /// are otherwise sent without indexing. RFC 7541 Appendix C encodes this
+    /// way. Off by default.
+    pub fn set_index_everything(&mut self, on: bool) {
+        self.index_everything = on;
+    }
+
+    /// When on, `set-cookie` fields are sent never-indexed. Off by default.
+    pub fn set_never_index_set_cookie(&mut self, on: bool) {
+        self.never_index_set_cookie = on;
+    }
+
+    /// The current size of the dynamic table (name + value + 32 per entry).
+    pub fn dynamic_table_size(&self) -> usize {
+        self.table.size()
+    }
+
+    /// The maximum size of the dynamic table, as last announced or about
+    /// to be announced.
+    pub fn dynamic_table_max_size(&self) -> usize {
+        self.target_table_size
+    }
+
+    /// The dynamic table's entries, newest first.
+    pub fn dynamic_table_entries(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.table.iter()
+    }
+
+    /// Encodes one header list as a header block, appended to `dst`.
+    ///
+    /// Takes anything that converts to [`FieldRef`]: `(&str, &str)`,
+    /// `(&[u8], &[u8])`, `&HeaderField` (keeping its never-indexed mark) or
+    /// `FieldRef` itself.
+    pub fn encode<'a, I>(&mut self, fields: I, dst: &mut impl EncodeBuf)
+    where
+        I: IntoIterator,
+        I::Item: Into<FieldRef<'a>>,
+    {
+        self.encode_size_updates(dst);
+        for field in fields {
+            self.encode_field(field.into(), dst);
+        }
+    }
+
+    /// Emits the pending dynamic table size updates (§6.3).
+    fn encode_size_updates(&mut self, dst: &mut impl EncodeBuf) {
+        let Some(smallest) = self.pending_min_table_size.take() else {
+            return;
+        };
+        let announced = self.table.max_size();
+        let target = self.target_table_size;
+        if smallest < announced && smallest < target {
+            integer::encode(smallest, 5, 0x20, dst);
+            self.table.set_max_size(smallest);
+        }
+        if target != self.table.max_size() || smallest < announced {
+            integer::encode(target, 5, 0x20, dst);
+            self.table.set_max_size(target);
+        }
+    }
+
+    fn encode_field(&mut self, field: FieldRef<'_>, dst: &mut impl EncodeBuf) {
+        let FieldRef { name, value, .. } = field;
+        let StaticMatch {
+            name: static_name,
+            field: static_field,
+        } = static_table::lookup(name, value);
+        let sensitive = field.sensitive
+            || match static_name {
+                AUTHORIZATION | PROXY_AUTHORIZATION => true,
+                COOKIE => value.len() < SHORT_COOKIE,
+                SET_COOKIE => self.never_index_set_cookie,
+                _ => false,
+            };
+        if sensitive {
+            let name_index = if static_name != 0 {
+                static_name
+            } else if self.table.is_empty() {
+                0
+            } else {
+                let name_hash = hash::finish(hash::hash_bytes(0, name));
+                self.table.find_name(name, name_hash).unwrap_or(0)
+            };
+            // §6.2.3 Literal Header Field Never Indexed: 0001xxxx.
+            self.encode_literal(name_index, 4, 0x10, name, value, dst);
+            return;
+        }
+        if static_field != 0 {
+            // §6.1 Indexed Header Field: 1xxxxxxx.
+            integer::encode(static_field, 7, 0x80, dst);
+            return;
+        }
+
+        let name_state = hash::hash_bytes(0, name);
+        let field_hash = hash::finish(hash::hash_bytes(name_state, value));
+        if !self.table.is_empty() {
+            if let Some(index) = self.table.find_field(name, value, field_hash) {
+                integer::encode(index, 7, 0x80, dst);
+                return;
+            }
+        }
+        let name_hash = hash::finish(name_state);
+        let name_index = if static_name != 0 || self.table.is_empty() {
+            static_name
+        } else {
+            self.table.find_name(name, name_hash).unwrap_or(0)
+        };
+
+        let volatile = matches!(
+            static_name,
+            PATH | AGE
+                | CONTENT_LENGTH
+                | ETAG
+                | IF_MODIFIED_SINCE
+                | IF_NONE_MATCH
+                | LOCATION
+                | SET_COOKIE
+        );
+        let entry_size = name.len() + value.len() + FIELD_OVERHEAD;
+        let worth_indexing =
+            (self.index_everything || !volatile) && entry_size <= self.table.max_size() / 4 * 3;
+        if worth_indexing {
+            // §6.2.1 Literal Header Field with Incremental Indexing: 01xxxxxx.
+            self.encode_literal(name_index, 6, 0x40, name, value, dst);
+            self.table.insert(name, value, name_hash, field_hash);
+        } else {
+            // §6.2.2 Literal Header Field without Indexing: 0000xxxx.
+            self.encode_literal(name_index, 4, 0x00, name, value, dst);
+        }
+    }
+
+    /// Writes a literal representation: the pattern and name index (0 for
+    /// a literal name), the name if not indexed, then the value.
+    #[inline]
+    fn encode_literal(
+        &self,
+        name_index: usize,
+        prefix_bits: u32,
+        pattern: u8,
+        name: &[u8],
+        value: &[u8],
+        dst: &mut impl EncodeBuf,
+    ) {
+        integer::encode(name_index, prefix_bits, pattern, dst);
+        if name_index == 0 {
+            self.encode_string(name, dst);
+        }
+        self.encode_string(value, dst);
+    }
+
+    /// Writes a string literal (§5.2), Huffman-coded when that is shorter.
+    #[inline]
+    fn encode_string(&self, s: &[u8], dst: &mut impl EncodeBuf) {
+        if self.huffman != HuffmanMode::Never {
+            let encoded_len = huffman::encoded_len(s);
+            if encoded_len < s.len() || self.huffman == HuffmanMode::Always {
+                integer::encode(encoded_len, 7, 0x80, dst);
+                huffman::encode(s, dst.extend_zeroed(encoded_len));
+                return;
+            }
+        }
+        integer::encode(s.len(), 7, 0x00, dst);
+        dst.put_slice(s);
+    }
+}

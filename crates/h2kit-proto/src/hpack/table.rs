@@ -1,0 +1,157 @@
+//! The decoder's dynamic table (RFC 7541 §2.3.2, §4).
+//!
+//! Entries are kept newest first, so HPACK index 62 is `entries[0]`. Their
+//! bytes are shared [`Bytes`], handed out to decoded fields by reference
+//! count. Names taken from the static table stay static; copied names and
+//! values are written into an arena of chunks, so inserting an entry does not
+//! allocate: because entries are evicted oldest first, the live entries
+//! always lie in the last few chunks, and an older chunk is freed once its
+//! entries are evicted and the fields decoded from them are dropped.
+
+use super::field::FIELD_OVERHEAD;
+use super::huffman;
+use bytes::{Bytes, BytesMut};
+use std::collections::VecDeque;
+
+/// The smallest arena chunk: small tables still get a few entries per chunk.
+const MIN_CHUNK: usize = 512;
+
+/// The decoder's dynamic table, readable for inspection and tests.
+#[derive(Debug)]
+pub struct DynamicTable {
+    entries: VecDeque<(Bytes, Bytes)>,
+    size: usize,
+    max_size: usize,
+    arena: BytesMut,
+}
+
+impl DynamicTable {
+    pub(crate) fn new(max_size: usize) -> Self {
+        DynamicTable {
+            entries: VecDeque::new(),
+            size: 0,
+            max_size,
+            arena: BytesMut::new(),
+        }
+    }
+
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when the table has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The table's size: the sum of its entries' sizes (name + value + 32).
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// The maximum size, as last set by a dynamic table size update.
+    pub fn max_size(&self) -> usize {
+        self.max_size
+    }
+
+    /// The entry at `i`, counted from the newest (HPACK index `62 + i`).
+    pub fn get(&self, i: usize) -> Option<(&Bytes, &Bytes)> {
+        self.entries.get(i).map(|(n, v)| (n, v))
+    }
+
+    /// The entries, newest first.
+    pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &Bytes)> {
+        self.entries.iter().map(|(n, v)| (n, v))
+    }
+
+    /// Applies a dynamic table size update, evicting as needed (§4.3).
+    pub(crate) fn set_max_size(&mut self, max_size: usize) {
+        self.max_size = max_size;
+        self.evict_to(max_size);
+    }
+
+    fn evict_to(&mut self, target: usize) {
+        while self.size > target {
+            match self.entries.pop_back() {
+                Some((name, value)) => self.size -= name.len() + value.len() + FIELD_OVERHEAD,
+                None => break,
+            }
+        }
+    }
+
+    /// True when an entry of this name and value length would fit at all:
+    /// a larger one empties the table and is not added (§4.4).
+    pub(crate) fn fits(&self, name_len: usize, value_len: usize) -> bool {
+        name_len
+            .saturating_add(value_len)
+            .saturating_add(FIELD_OVERHEAD)
+            <= self.max_size
+    }
+
+    /// Adds an entry, evicting older ones to make room (§4.4). The caller
+    /// has checked [`fits`](Self::fits); an entry that does not fit empties
+    /// the table.
+    pub(crate) fn insert(&mut self, name: Bytes, value: Bytes) {
+        let entry_size = name.len() + value.len() + FIELD_OVERHEAD;
+        if entry_size > self.max_size {
+            self.entries.clear();
+            self.size = 0;
+            return;
+        }
+        self.evict_to(self.max_size - entry_size);
+        self.size += entry_size;
+        self.entries.push_front((name, value));
+    }
+
+    /// Empties the table, as an entry too large for it does (§4.4).
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+        self.size = 0;
+    }
+
+    /// Makes room in the arena for `n` bytes.
+    fn reserve(&mut self, n: usize) {
+        if self.arena.capacity() == 0 {
+            self.arena = BytesMut::with_capacity(n.max(self.max_size).max(MIN_CHUNK));
+        } else {
+            // Reuses the chunk when nothing else refers to it any more, else
+            // starts a new chunk at least as large as the first.
+            self.arena.reserve(n);
+        }
+    }
+
+    /// Copies `src` into the arena, for a new entry.
+    pub(crate) fn copy(&mut self, src: &[u8]) -> Bytes {
+        self.reserve(src.len());
+        self.arena.extend_from_slice(src);
+        self.arena.split().freeze()
+    }
+
+    /// Huffman-decodes `src` into the arena, for a new entry.
+    pub(crate) fn decode_huffman(&mut self, src: &[u8]) -> Result<Bytes, huffman::HuffmanError> {
+        self.reserve(huffman::decoded_len_bound(src.len()));
+        decode_huffman_into(&mut self.arena, src)
+    }
+}
+
+/// Huffman-decodes `src` at the end of `buf`, which should have room for
+/// [`huffman::decoded_len_bound`] more bytes, and splits the result off.
+pub(crate) fn decode_huffman_into(
+    buf: &mut BytesMut,
+    src: &[u8],
+) -> Result<Bytes, huffman::HuffmanError> {
+    let bound = huffman::decoded_len_bound(src.len());
+    let start = buf.len();
+    buf.resize(start + bound, 0);
+    match huffman::decode(src, &mut buf[start..]) {
+        Ok(n) => {
+            buf.truncate(start + n);
+            Ok(buf.split().freeze())
+        }
+        Err(e) => {
+            buf.truncate(start);
+            Err(e)
+        }
+    }
+}
