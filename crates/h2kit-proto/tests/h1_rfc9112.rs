@@ -468,6 +468,14 @@ fn rfc9112_6_1_transfer_encoding_in_an_http10_request_is_rejected() {
 }
 
 #[test]
+fn rfc9112_6_1_transfer_coding_grammar_is_checked_before_a_later_bad_byte() {
+    // Found by fuzzing: the list grammar fails at '/' before the NUL is
+    // reached, however the input is split.
+    let o = resp(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chuTTP/1.1 \x001\r\nT: v\r\n\r\n");
+    assert_eq!((err_kind(&o), o.error.unwrap().offset()), (Some(ErrorKind::InvalidTransferEncoding), 42));
+}
+
+#[test]
 fn rfc9112_6_1_invalid_transfer_encoding_syntax_is_rejected() {
     for te in ["", "chunked;", "chunked, \"x\"", "chu nked"] {
         let input = format!("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: {te}\r\n\r\n");

@@ -860,8 +860,14 @@ impl Parser {
                         self.line_ended(h, LineEnd::Field, end + 1)?;
                         Ok(end + 1)
                     }
-                    Some(b'\n') => Err(self.err(ErrorKind::BareLf, end)),
-                    Some(_) => Err(self.err(ErrorKind::InvalidHeaderValue, end)),
+                    // The bytes before the bad one are checked first (the
+                    // field's own grammar may fail earlier), as they would
+                    // be had they arrived in an earlier input.
+                    Some(&c) => {
+                        self.value_segment(h, seg, pos, false)?;
+                        let kind = if c == b'\n' { ErrorKind::BareLf } else { ErrorKind::InvalidHeaderValue };
+                        Err(self.err(kind, end))
+                    }
                 }
             }
             State::BodyLength | State::ChunkData => {
