@@ -332,6 +332,23 @@ fn rfc9112_5_1_very_long_trailing_whitespace_is_rejected_under_any_split() {
 }
 
 #[test]
+fn rfc9112_5_1_long_trailing_whitespace_is_not_checked_as_part_of_the_value() {
+    // Found by fuzzing: a Host value "a" with 117 trailing tabs. The tabs are
+    // not part of the value, so the error is the whitespace, not the Host.
+    let mut input = b"GET / HTTP/1.1\r\nHost: a".to_vec();
+    input.extend(std::iter::repeat_n(b'\t', 117));
+    input.extend_from_slice(b"\r\n\r\n");
+    let o = req(&input);
+    assert_eq!((err_kind(&o), o.error.unwrap().offset()), (Some(ErrorKind::TrailingWhitespaceTooLong), 140));
+    // And when the long run is inside the value, the Host check sees it.
+    let mut input = b"GET / HTTP/1.1\r\nHost: a".to_vec();
+    input.extend(std::iter::repeat_n(b'\t', 117));
+    input.extend_from_slice(b"b\r\n\r\n");
+    let o = req(&input);
+    assert_eq!((err_kind(&o), o.error.unwrap().offset()), (Some(ErrorKind::InvalidHost), 23));
+}
+
+#[test]
 fn rfc9112_5_1_field_names_must_be_tokens() {
     for bad in [
         &b"GET / HTTP/1.1\r\nHo(st: a\r\n\r\n"[..],

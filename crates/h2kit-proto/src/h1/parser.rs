@@ -153,6 +153,9 @@ pub struct Parser {
     ws_buf: [u8; MAX_TRAILING_WS],
     ws_len: usize,
     ws_overflow: bool,
+    /// Whitespace handed to the handler but not yet to the value's grammar.
+    ws_unfed: u64,
+    ws_unfed_at: u64,
     // Body and chunks.
     remaining: u64,
     chunk_digits: u32,
@@ -217,6 +220,8 @@ impl Parser {
             ws_buf: [0; MAX_TRAILING_WS],
             ws_len: 0,
             ws_overflow: false,
+            ws_unfed: 0,
+            ws_unfed_at: 0,
             remaining: 0,
             chunk_digits: 0,
         }
@@ -823,6 +828,7 @@ impl Parser {
                         self.value_started = false;
                         self.ws_len = 0;
                         self.ws_overflow = false;
+                        self.ws_unfed = 0;
                         self.state = State::FieldOws;
                         Ok(end + 1)
                     }
@@ -1106,7 +1112,12 @@ impl Parser {
     ) -> Result<(), Error> {
         let run_from = seg.iter().rposition(|&b| !is_ows(b)).map_or(0, |k| k + 1);
         if run_from > 0 {
-            self.flush_ws(h, pos)?;
+            // The whitespace before this byte was inner, not trailing.
+            if self.ws_overflow {
+                self.feed_unfed_ws()?;
+            } else {
+                self.flush_ws(h, pos)?;
+            }
             self.ws_overflow = false;
             self.value_started = true;
             self.emit_value(h, &seg[..run_from], self.abs(pos))?;
@@ -1121,34 +1132,68 @@ impl Parser {
         } else if !self.value_started || run.is_empty() {
             // Leading whitespace is skipped, not held.
         } else if self.ws_overflow {
-            self.emit_value(h, run, self.abs(run_at))?;
+            self.deliver_value(h, run);
+            self.ws_unfed += run.len() as u64;
         } else if self.ws_len + run.len() <= MAX_TRAILING_WS {
             self.ws_buf[self.ws_len..self.ws_len + run.len()].copy_from_slice(run);
             self.ws_len += run.len();
         } else {
-            self.flush_ws(h, run_at)?;
-            self.emit_value(h, run, self.abs(run_at))?;
+            // Too long to hold: hand the run to the handler now, but keep it
+            // from the field's own grammar until it is known to be inner
+            // whitespace (if it is trailing, the error is
+            // TrailingWhitespaceTooLong, as in the fast path).
+            self.ws_unfed_at = self.abs(run_at) - self.ws_len as u64;
+            self.ws_unfed = (self.ws_len + run.len()) as u64;
+            self.deliver_held_ws(h);
+            self.deliver_value(h, run);
             self.ws_overflow = true;
         }
         Ok(())
     }
 
-    /// Delivers the held whitespace, which ended just before `pos`.
+    /// The held whitespace from index `i` on: its next run of equal bytes,
+    /// as a static piece (it is SP and HTAB only).
+    fn held_ws_run(&self, i: usize) -> &'static [u8] {
+        let held = &self.ws_buf[..self.ws_len];
+        let Some(&b) = held.get(i) else { return &[] };
+        let n = held[i..].iter().take_while(|&&c| c == b).count();
+        if b == b'\t' { &TABS[..n] } else { &SPACES[..n] }
+    }
+
+    /// Delivers and checks the held whitespace, which ended just before `pos`.
     fn flush_ws<'b, H: Handler<'b>>(&mut self, h: &mut H, pos: usize) -> Result<(), Error> {
         let mut at = self.abs(pos).saturating_sub(self.ws_len as u64);
         let mut i = 0;
         while i < self.ws_len {
-            let b = self.ws_buf[i];
-            let n = self.ws_buf[i..self.ws_len]
-                .iter()
-                .take_while(|&&c| c == b)
-                .count();
-            let run: &'static [u8] = if b == b'\t' { &TABS[..n] } else { &SPACES[..n] };
+            let run = self.held_ws_run(i);
             self.emit_value(h, run, at)?;
-            at += n as u64;
-            i += n;
+            at += run.len() as u64;
+            i += run.len();
         }
         self.ws_len = 0;
+        Ok(())
+    }
+
+    /// Hands the held whitespace to the handler only (see `value_segment`).
+    fn deliver_held_ws<'b, H: Handler<'b>>(&mut self, h: &mut H) {
+        let mut i = 0;
+        while i < self.ws_len {
+            let run = self.held_ws_run(i);
+            self.deliver_value(h, run);
+            i += run.len();
+        }
+        self.ws_len = 0;
+    }
+
+    /// Checks whitespace already handed to the handler against the field's
+    /// grammar. Every value grammar treats SP and HTAB alike, so SPs stand in.
+    fn feed_unfed_ws(&mut self) -> Result<(), Error> {
+        while self.ws_unfed > 0 {
+            let n = self.ws_unfed.min(MAX_TRAILING_WS as u64) as usize;
+            self.value_parser.feed(&SPACES[..n], self.ws_unfed_at, &mut self.facts)?;
+            self.ws_unfed_at += n as u64;
+            self.ws_unfed -= n as u64;
+        }
         Ok(())
     }
 
@@ -1159,12 +1204,16 @@ impl Parser {
         at: u64,
     ) -> Result<(), Error> {
         self.value_parser.feed(part, at, &mut self.facts)?;
+        self.deliver_value(h, part);
+        Ok(())
+    }
+
+    fn deliver_value<'b, H: Handler<'b>>(&mut self, h: &mut H, part: &'b [u8]) {
         if self.in_trailers {
             h.on_trailer_value(part);
         } else {
             h.on_header_value(part);
         }
-        Ok(())
     }
 
     fn chunk_size_byte<'b, H: Handler<'b>>(
