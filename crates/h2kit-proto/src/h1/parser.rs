@@ -609,12 +609,15 @@ impl Parser {
         if self.field_open {
             return Ok(pos);
         }
-        // The head may not extend past this position.
+        // The head may not extend past the limit: the fast path does not
+        // look beyond it (a line that would cross it goes to the slow path,
+        // which reports the error).
         let head_limit =
             (self.head_start + self.config.max_head_size as u64).saturating_sub(self.offset);
         let head_limit = usize::try_from(head_limit)
             .unwrap_or(usize::MAX)
             .min(data.len());
+        let data = &data[..head_limit];
         let max_headers = self.config.max_headers;
         let mut count = self.header_count;
         let result = loop {
@@ -622,7 +625,7 @@ impl Parser {
                 break Ok(pos);
             };
             if first == b'\r' {
-                if data.get(pos + 1) != Some(&b'\n') || pos + 2 > head_limit {
+                if data.get(pos + 1) != Some(&b'\n') {
                     break Ok(pos);
                 }
                 self.header_count = count;
@@ -636,14 +639,10 @@ impl Parser {
             let Some(line) = field_line(s, data, pos) else {
                 break Ok(pos);
             };
-            if line.next > head_limit
-                || line.trailing_ws > MAX_TRAILING_WS
-                || (FOLD && data.get(line.next).is_none_or(|&b| is_ows(b)))
-            {
+            if FOLD && data.get(line.next).is_none_or(|&b| is_ows(b)) {
                 break Ok(pos);
             }
-            let name = &data[pos..line.name_end];
-            let value = &data[line.value..line.value_end];
+            let (name, value) = (line.name, line.value);
             if TRAILERS {
                 h.on_trailer(name, value);
             } else {
@@ -651,13 +650,14 @@ impl Parser {
                     FieldKind::Other => {}
                     // The common case of a valid Host, checked by the scanner.
                     FieldKind::Host
-                        if s.host_end(&data[..line.value_end], line.value) == line.value_end =>
+                        if s.host_end(&data[..line.value_at + value.len()], line.value_at)
+                            == line.value_at + value.len() =>
                     {
                         self.facts.host_count += 1
                     }
                     kind => {
                         self.line_start = self.abs(pos);
-                        self.check_field(kind, value, line.value)?;
+                        self.check_field(kind, value, line.value_at)?;
                     }
                 }
                 h.on_header(name, value);
@@ -1308,14 +1308,13 @@ impl Parser {
     }
 }
 
-/// Where the parts of a whole, well-formed field line are.
-struct FieldLine {
-    name_end: usize,
-    value: usize,
-    /// End of the value without trailing whitespace.
-    value_end: usize,
-    /// How much trailing whitespace was trimmed.
-    trailing_ws: usize,
+/// The parts of a whole, well-formed field line.
+struct FieldLine<'b> {
+    name: &'b [u8],
+    /// The value without surrounding whitespace.
+    value: &'b [u8],
+    /// Where the value starts in the input.
+    value_at: usize,
     /// The start of the next line.
     next: usize,
 }
@@ -1328,7 +1327,7 @@ struct FieldLine {
 /// only on the CR mask: a short dependency chain from line to line, while
 /// the name and value checks only steer (well-predicted) branches.
 #[inline(always)]
-fn field_line<S: Scanner>(s: S, data: &[u8], pos: usize) -> Option<FieldLine> {
+fn field_line<'b, S: Scanner>(s: S, data: &'b [u8], pos: usize) -> Option<FieldLine<'b>> {
     let Some(b) = s.field_block(data, pos) else {
         return field_line_by_runs(s, data, pos);
     };
@@ -1361,11 +1360,11 @@ fn field_line<S: Scanner>(s: S, data: &[u8], pos: usize) -> Option<FieldLine> {
         } else {
             32 - content.leading_zeros() as usize
         };
+        let block = data.get(pos..pos + width)?;
         return Some(FieldLine {
-            name_end: pos + n_rel,
-            value: pos + v_rel,
-            value_end: pos + e_rel,
-            trailing_ws: cr_rel - e_rel,
+            name: block.get(..n_rel)?,
+            value: block.get(v_rel..e_rel)?,
+            value_at: pos + v_rel,
             next: pos + cr_rel + 2,
         });
     }
@@ -1382,12 +1381,12 @@ fn field_line<S: Scanner>(s: S, data: &[u8], pos: usize) -> Option<FieldLine> {
         }
     }
     let cr = s.value_end(data, v.max(pos + width));
-    finish_line(data, pos + n_rel, v, cr)
+    finish_line(data, pos, pos + n_rel, v, cr)
 }
 
 /// [`field_line`] with the run scanners, for a line near the end of the input.
 #[inline(always)]
-fn field_line_by_runs<S: Scanner>(s: S, data: &[u8], pos: usize) -> Option<FieldLine> {
+fn field_line_by_runs<'b, S: Scanner>(s: S, data: &'b [u8], pos: usize) -> Option<FieldLine<'b>> {
     let n_end = s.token_end(data, pos);
     if n_end == pos || data.get(n_end) != Some(&b':') {
         return None;
@@ -1396,12 +1395,19 @@ fn field_line_by_runs<S: Scanner>(s: S, data: &[u8], pos: usize) -> Option<Field
     while v < data.len() && is_ows(data[v]) {
         v += 1;
     }
-    finish_line(data, n_end, v, s.value_end(data, v))
+    finish_line(data, pos, n_end, v, s.value_end(data, v))
 }
 
-/// Checks the CRLF at `cr` and trims the value's trailing whitespace.
+/// Checks the CRLF at `cr` and trims the value's trailing whitespace (more
+/// than the slow path can hold goes to the slow path, which rejects it).
 #[inline(always)]
-fn finish_line(data: &[u8], name_end: usize, value: usize, cr: usize) -> Option<FieldLine> {
+fn finish_line(
+    data: &[u8],
+    pos: usize,
+    name_end: usize,
+    value: usize,
+    cr: usize,
+) -> Option<FieldLine<'_>> {
     if data.get(cr + 1) != Some(&b'\n') || data[cr] != b'\r' {
         return None;
     }
@@ -1409,11 +1415,13 @@ fn finish_line(data: &[u8], name_end: usize, value: usize, cr: usize) -> Option<
     while value_end > value && is_ows(data[value_end - 1]) {
         value_end -= 1;
     }
+    if cr - value_end > MAX_TRAILING_WS {
+        return None;
+    }
     Some(FieldLine {
-        name_end,
-        value,
-        value_end,
-        trailing_ws: cr - value_end,
+        name: data.get(pos..name_end)?,
+        value: data.get(value..value_end)?,
+        value_at: value,
         next: cr + 2,
     })
 }
