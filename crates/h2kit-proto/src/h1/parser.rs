@@ -323,7 +323,8 @@ impl Parser {
     ) -> Result<Progress, Error> {
         let mut pos = 0;
         loop {
-            if let Some(status) = self.stop.take() {
+            if let Some(status) = self.stop {
+                self.stop = None;
                 return Ok(Progress {
                     consumed: pos,
                     status,
@@ -405,6 +406,7 @@ impl Parser {
 
     /// The empty line after the fields (or trailers) was read; `pos` is just
     /// past it.
+    #[inline]
     fn head_complete<'b, H: Handler<'b>>(&mut self, h: &mut H) -> Result<(), Error> {
         if self.in_trailers {
             self.message_complete(h);
@@ -467,6 +469,7 @@ impl Parser {
         Ok(())
     }
 
+    #[inline]
     fn message_complete<'b, H: Handler<'b>>(&mut self, h: &mut H) {
         self.state = State::Idle;
         self.response_to = ResponseTo::Other;
