@@ -1340,13 +1340,12 @@ fn field_line<'b, S: Scanner>(s: S, data: &'b [u8], pos: usize) -> Option<FieldL
     if n_rel == 0 || n_rel >= width || b.token_stop.trailing_zeros() as usize != n_rel {
         return None;
     }
-    // OWS after the colon, from the whitespace mask.
-    let after = n_rel + 1;
-    let v_rel = if after < width {
-        after + ((!b.ws >> after).trailing_zeros() as usize).min(width - after)
-    } else {
-        width
-    };
+    let block = data.get(pos..pos + width)?;
+    // OWS after the colon (usually one SP).
+    let mut v_rel = n_rel + 1;
+    while v_rel < width && is_ows(block[v_rel]) {
+        v_rel += 1;
+    }
     let cr_rel = b.cr.trailing_zeros() as usize;
     if cr_rel < width {
         // Valid iff the first non-value byte after the OWS is that CR (the
@@ -1357,13 +1356,10 @@ fn field_line<'b, S: Scanner>(s: S, data: &'b [u8], pos: usize) -> Option<FieldL
             return None;
         }
         // The value ends after its last non-whitespace byte before the CR.
-        let content = !b.ws & ((1u32 << cr_rel) - 1) & !((1u32 << v_rel) - 1);
-        let e_rel = if content == 0 {
-            v_rel
-        } else {
-            32 - content.leading_zeros() as usize
-        };
-        let block = data.get(pos..pos + width)?;
+        let mut e_rel = cr_rel;
+        while e_rel > v_rel && is_ows(block[e_rel - 1]) {
+            e_rel -= 1;
+        }
         return Some(FieldLine {
             name: block.get(..n_rel)?,
             value: block.get(v_rel..e_rel)?,
