@@ -1335,12 +1335,12 @@ fn field_line<'b, S: Scanner>(s: S, data: &'b [u8], pos: usize) -> Option<FieldL
         return field_line_by_runs(s, data, pos);
     };
     let width = b.width;
-    // The name ends at the colon, and every byte before it is a tchar.
-    let n_rel = b.colon.trailing_zeros() as usize;
-    if n_rel == 0 || n_rel >= width || b.token_stop.trailing_zeros() as usize != n_rel {
+    let block = data.get(pos..pos + width)?;
+    // The name ends at the first non-tchar, which must be the colon.
+    let n_rel = b.token_stop.trailing_zeros() as usize;
+    if n_rel == 0 || n_rel >= width || block[n_rel] != b':' {
         return None;
     }
-    let block = data.get(pos..pos + width)?;
     // OWS after the colon (usually one SP).
     let mut v_rel = n_rel + 1;
     while v_rel < width && is_ows(block[v_rel]) {

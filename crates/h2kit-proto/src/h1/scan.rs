@@ -97,10 +97,6 @@ pub(crate) struct FieldBlock {
     pub value_stop: u32,
     /// CR bytes.
     pub cr: u32,
-    /// SP and HTAB bytes.
-    pub ws: u32,
-    /// Colons.
-    pub colon: u32,
 }
 
 /// A computation to run with the best scanner: the engine implements this so
@@ -209,8 +205,6 @@ mod tests {
             token_stop: mask(&|b| !TCHAR[b as usize]),
             value_stop: mask(&|b| !VALUE[b as usize]),
             cr: mask(&|b| b == b'\r'),
-            ws: mask(&|b| b == b' ' || b == b'\t'),
-            colon: mask(&|b| b == b':'),
         })
     }
 

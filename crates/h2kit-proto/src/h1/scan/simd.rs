@@ -300,8 +300,6 @@ impl Scanner for Avx2 {
                 token_stop: stop_mask32(v, Class::Token),
                 value_stop: stop_mask32(v, Class::Value),
                 cr: stop_mask32(v, Class::Byte(b'\r')),
-                ws: stop_mask32(v, Class::Byte(b' ')) | stop_mask32(v, Class::Byte(b'\t')),
-                colon: stop_mask32(v, Class::Byte(b':')),
             })
         }
     }
@@ -347,8 +345,6 @@ impl Scanner for Sse42 {
                 token_stop: stop_mask16(v, Class::Token),
                 value_stop: stop_mask16(v, Class::Value),
                 cr: stop_mask16(v, Class::Byte(b'\r')),
-                ws: stop_mask16(v, Class::Byte(b' ')) | stop_mask16(v, Class::Byte(b'\t')),
-                colon: stop_mask16(v, Class::Byte(b':')),
             })
         }
     }
