@@ -30,11 +30,15 @@ fn split_field(line: &str) -> (String, String) {
 fn appendix_c() -> Vec<Example> {
     let path = common::shared_dir().join("rfc/rfc7541.txt");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let start = text.find("\nAppendix C.  Examples").expect("Appendix C heading");
+    let start = text
+        .find("\nAppendix C.  Examples")
+        .expect("Appendix C heading");
     // Drop page footers and headers, so that page breaks do not cut lists.
     let lines: Vec<&str> = text[start..]
         .lines()
-        .filter(|l| !(l.starts_with("Peon & Ruellan") || l.starts_with("RFC 7541") || l.starts_with('\x0c')))
+        .filter(|l| {
+            !(l.starts_with("Peon & Ruellan") || l.starts_with("RFC 7541") || l.starts_with('\x0c'))
+        })
         .collect();
 
     #[derive(PartialEq)]
@@ -49,7 +53,12 @@ fn appendix_c() -> Vec<Example> {
     for line in lines {
         let trimmed = line.trim();
         if line.starts_with("C.") && line.as_bytes().get(1) == Some(&b'.') {
-            let id = line.split_whitespace().next().unwrap().trim_end_matches('.').to_string();
+            let id = line
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .trim_end_matches('.')
+                .to_string();
             // C.1 shows integers alone; the integer codec's unit tests cover it.
             if id.matches('.').count() == 2 && !id.starts_with("C.1.") {
                 examples.push(Example {
@@ -63,7 +72,9 @@ fn appendix_c() -> Vec<Example> {
             state = State::Skip;
             continue;
         }
-        let Some(ex) = examples.last_mut() else { continue };
+        let Some(ex) = examples.last_mut() else {
+            continue;
+        };
         match trimmed {
             "Header list to encode:" => state = State::Headers,
             "Hex dump of encoded data:" => state = State::Hex,
@@ -110,7 +121,10 @@ fn check_decoder_table(ex: &Example, decoder: &Decoder) {
     let got: Vec<(usize, String, String)> = table
         .iter()
         .map(|(n, v)| {
-            let (n, v) = (String::from_utf8(n.to_vec()).unwrap(), String::from_utf8(v.to_vec()).unwrap());
+            let (n, v) = (
+                String::from_utf8(n.to_vec()).unwrap(),
+                String::from_utf8(v.to_vec()).unwrap(),
+            );
             (n.len() + v.len() + 32, n, v)
         })
         .collect();
@@ -122,12 +136,20 @@ fn check_encoder_table(ex: &Example, encoder: &Encoder) {
     let got: Vec<(usize, String, String)> = encoder
         .dynamic_table_entries()
         .map(|(n, v)| {
-            let (n, v) = (String::from_utf8(n.to_vec()).unwrap(), String::from_utf8(v.to_vec()).unwrap());
+            let (n, v) = (
+                String::from_utf8(n.to_vec()).unwrap(),
+                String::from_utf8(v.to_vec()).unwrap(),
+            );
             (n.len() + v.len() + 32, n, v)
         })
         .collect();
     assert_eq!(got, ex.table, "{}: encoder table", ex.id);
-    assert_eq!(encoder.dynamic_table_size(), ex.table_size, "{}: encoder table size", ex.id);
+    assert_eq!(
+        encoder.dynamic_table_size(),
+        ex.table_size,
+        "{}: encoder table size",
+        ex.id
+    );
 }
 
 /// Runs a sequence of examples through one decoder and one encoder sharing
@@ -142,7 +164,10 @@ fn run_sequence(examples: &[&Example], mut decoder: Decoder, mut encoder: Encode
         check_decoder_table(ex, &decoder);
 
         let mut encoded = Vec::new();
-        encoder.encode(ex.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())), &mut encoded);
+        encoder.encode(
+            ex.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+            &mut encoded,
+        );
         assert_eq!(encoded, ex.wire, "{}: encoded bytes", ex.id);
         check_encoder_table(ex, &encoder);
     }
@@ -152,7 +177,10 @@ fn examples_of(all: &[Example], prefix: &str) -> Vec<&'static Example> {
     let picked: Vec<&Example> = all.iter().filter(|e| e.id.starts_with(prefix)).collect();
     assert_eq!(picked.len(), 3, "{prefix}: three examples expected");
     // Leak to keep the signature simple; the test process ends right after.
-    picked.into_iter().map(|e| &*Box::leak(Box::new(clone(e)))).collect()
+    picked
+        .into_iter()
+        .map(|e| &*Box::leak(Box::new(clone(e))))
+        .collect()
 }
 
 fn clone(e: &Example) -> Example {
@@ -172,14 +200,19 @@ fn rfc7541_appendix_c_parses_every_example() {
     assert_eq!(
         ids,
         [
-            "C.2.1", "C.2.2", "C.2.3", "C.2.4", "C.3.1", "C.3.2", "C.3.3", "C.4.1", "C.4.2", "C.4.3", "C.5.1",
-            "C.5.2", "C.5.3", "C.6.1", "C.6.2", "C.6.3"
+            "C.2.1", "C.2.2", "C.2.3", "C.2.4", "C.3.1", "C.3.2", "C.3.3", "C.4.1", "C.4.2",
+            "C.4.3", "C.5.1", "C.5.2", "C.5.3", "C.6.1", "C.6.2", "C.6.3"
         ]
     );
     for ex in &all {
         assert!(!ex.headers.is_empty() && !ex.wire.is_empty(), "{}", ex.id);
         for (size, n, v) in &ex.table {
-            assert_eq!(*size, n.len() + v.len() + 32, "{}: entry size as printed", ex.id);
+            assert_eq!(
+                *size,
+                n.len() + v.len() + 32,
+                "{}: entry size as printed",
+                ex.id
+            );
         }
     }
 }
@@ -203,10 +236,18 @@ fn rfc7541_c_2_header_field_representations() {
     let ex = by_id("C.2.3");
     let mut decoder = Decoder::new(4096);
     let mut decoded = Vec::new();
-    decoder.decode(&Bytes::from(ex.wire.clone()), |f| decoded.push(f)).unwrap();
+    decoder
+        .decode(&Bytes::from(ex.wire.clone()), |f| decoded.push(f))
+        .unwrap();
     assert_eq!(decoded.len(), 1);
-    assert_eq!((&decoded[0].name[..], &decoded[0].value[..]), (&b"password"[..], &b"secret"[..]));
-    assert!(decoded[0].never_indexed, "the never-indexed mark is reported");
+    assert_eq!(
+        (&decoded[0].name[..], &decoded[0].value[..]),
+        (&b"password"[..], &b"secret"[..])
+    );
+    assert!(
+        decoded[0].never_indexed,
+        "the never-indexed mark is reported"
+    );
     assert!(decoder.dynamic_table().is_empty());
     let mut encoder = Encoder::new();
     encoder.set_huffman(HuffmanMode::Never);
@@ -236,7 +277,11 @@ fn rfc7541_c_3_requests_without_huffman() {
 #[test]
 fn rfc7541_c_4_requests_with_huffman() {
     let all = appendix_c();
-    run_sequence(&examples_of(&all, "C.4."), Decoder::new(4096), Encoder::new());
+    run_sequence(
+        &examples_of(&all, "C.4."),
+        Decoder::new(4096),
+        Encoder::new(),
+    );
 }
 
 #[test]

@@ -89,7 +89,11 @@ pub fn corpus(root: &Path) -> Result<Vec<(String, Vec<PathBuf>)>, String> {
             continue;
         }
         stories.sort();
-        let name = dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = dir
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         dirs.push((name, stories));
     }
     dirs.sort();
@@ -98,7 +102,11 @@ pub fn corpus(root: &Path) -> Result<Vec<(String, Vec<PathBuf>)>, String> {
 
 fn same_list(got: &[HeaderField], want: &[(Vec<u8>, Vec<u8>)]) -> Result<(), String> {
     if got.len() != want.len() {
-        return Err(format!("{} fields decoded, {} expected", got.len(), want.len()));
+        return Err(format!(
+            "{} fields decoded, {} expected",
+            got.len(),
+            want.len()
+        ));
     }
     for (i, (g, (name, value))) in got.iter().zip(want).enumerate() {
         if g.name != name[..] || g.value != value[..] {
@@ -150,7 +158,10 @@ pub fn check_roundtrip(story: &Story) -> Result<usize, String> {
             decoder.set_max_table_size(size);
         }
         block.clear();
-        encoder.encode(case.headers.iter().map(|(n, v)| (&n[..], &v[..])), &mut block);
+        encoder.encode(
+            case.headers.iter().map(|(n, v)| (&n[..], &v[..])),
+            &mut block,
+        );
         total += block.len();
         fields.clear();
         decoder
@@ -184,7 +195,11 @@ pub fn run(root: &Path) -> Result<Vec<DirResult>, String> {
             ..Default::default()
         };
         for path in stories {
-            let label = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let label = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             let outcome = load_story(&path).and_then(|story| {
                 let decoded = check_decode(&story)?;
                 let encoded = check_roundtrip(&story)?;
@@ -195,7 +210,12 @@ pub fn run(root: &Path) -> Result<Vec<DirResult>, String> {
                     r.passed += 1;
                     r.blocks_decoded += decoded;
                     r.blocks_reencoded += story.cases.len();
-                    r.wire_bytes += story.cases.iter().filter_map(|c| c.wire.as_ref()).map(Vec::len).sum::<usize>();
+                    r.wire_bytes += story
+                        .cases
+                        .iter()
+                        .filter_map(|c| c.wire.as_ref())
+                        .map(Vec::len)
+                        .sum::<usize>();
                     r.h2kit_bytes += encoded;
                 }
                 Err(e) => r.failures.push(format!("{}/{label}: {e}", r.name)),

@@ -81,7 +81,9 @@ impl Decoder {
     pub fn set_max_table_size(&mut self, max_table_size: usize) {
         self.max_table_size = max_table_size;
         if max_table_size < self.table.max_size() {
-            let smallest = self.required_update.map_or(max_table_size, |m| m.min(max_table_size));
+            let smallest = self
+                .required_update
+                .map_or(max_table_size, |m| m.min(max_table_size));
             self.required_update = Some(smallest);
         }
     }
@@ -173,7 +175,8 @@ impl Decoder {
                 // A block already refused gets no more Huffman decoding;
                 // neither does a value sure to push it over the limit.
                 list_size += name.len() + FIELD_OVERHEAD;
-                too_large |= list_size.saturating_add(value.min_decoded_len()) > self.max_header_list_size;
+                too_large |=
+                    list_size.saturating_add(value.min_decoded_len()) > self.max_header_list_size;
                 let value = self.literal(block, value, too_large)?;
                 list_size += value.len();
                 too_large |= list_size > self.max_header_list_size;
@@ -195,7 +198,11 @@ impl Decoder {
     }
 
     /// Decodes one block into `fields` (appended), as [`decode`](Self::decode).
-    pub fn decode_into(&mut self, block: &Bytes, fields: &mut Vec<HeaderField>) -> Result<(), DecodeError> {
+    pub fn decode_into(
+        &mut self,
+        block: &Bytes,
+        fields: &mut Vec<HeaderField>,
+    ) -> Result<(), DecodeError> {
         self.decode(block, |f| fields.push(f))
     }
 
@@ -250,7 +257,11 @@ impl Decoder {
 
     /// §6.2.1: decodes a literal with incremental indexing, whose first octet
     /// is at `*pos`, and adds it to the table.
-    fn decode_indexed_literal(&mut self, block: &Bytes, pos: &mut usize) -> Result<HeaderField, DecodeError> {
+    fn decode_indexed_literal(
+        &mut self,
+        block: &Bytes,
+        pos: &mut usize,
+    ) -> Result<HeaderField, DecodeError> {
         let src: &[u8] = block;
         let name = match integer::decode(src, pos, 6)? {
             0 => Name::Literal(read_string(src, pos)?),
@@ -288,7 +299,11 @@ impl Decoder {
                     never_indexed: false,
                 });
             }
-            let name = if name_in_table { name } else { self.table.copy(&name) };
+            let name = if name_in_table {
+                name
+            } else {
+                self.table.copy(&name)
+            };
             (name, self.table.copy(&value))
         };
         self.table.insert(name.clone(), value.clone());
@@ -302,7 +317,12 @@ impl Decoder {
     /// A string literal that does not enter the table: a slice of the block
     /// if raw, else decoded into the literal buffer. When `skip` is set (the
     /// block is already refused), a Huffman string is not decoded.
-    fn literal(&mut self, block: &Bytes, lit: StringLiteral, skip: bool) -> Result<Bytes, DecodeError> {
+    fn literal(
+        &mut self,
+        block: &Bytes,
+        lit: StringLiteral,
+        skip: bool,
+    ) -> Result<Bytes, DecodeError> {
         if !lit.huffman {
             return Ok(block.slice(lit.range));
         }
@@ -385,3 +405,7 @@ fn read_string(src: &[u8], pos: &mut usize) -> Result<StringLiteral, DecodeError
         range: start..end,
     })
 }
+
+#[cfg(test)]
+#[path = "decoder_tests.rs"]
+mod tests;

@@ -65,7 +65,12 @@ fn decode_continuation(src: &[u8], pos: &mut usize, mut value: u64) -> Result<u6
 /// representation's pattern, in the bits above the prefix) into the first
 /// octet.
 #[inline]
-pub(crate) fn encode(value: usize, prefix_bits: u32, flags: u8, dst: &mut impl crate::hpack::EncodeBuf) {
+pub(crate) fn encode(
+    value: usize,
+    prefix_bits: u32,
+    flags: u8,
+    dst: &mut impl crate::hpack::EncodeBuf,
+) {
     let max_prefix = (1usize << prefix_bits) - 1;
     if value < max_prefix {
         dst.put_u8(flags | value as u8);
@@ -98,7 +103,11 @@ mod tests {
     #[test]
     fn rfc7541_c_1_1_ten_with_5_bit_prefix() {
         assert_eq!(enc(10, 5), [0x0a]);
-        assert_eq!(dec(&[0xea], 5), Ok((10, 1)), "flag bits above the prefix are ignored");
+        assert_eq!(
+            dec(&[0xea], 5),
+            Ok((10, 1)),
+            "flag bits above the prefix are ignored"
+        );
     }
 
     #[test]
@@ -117,10 +126,26 @@ mod tests {
     fn rfc7541_5_1_prefix_boundaries_roundtrip() {
         for prefix_bits in 1..=8 {
             let max_prefix = (1usize << prefix_bits) - 1;
-            for value in [0, 1, max_prefix - 1, max_prefix, max_prefix + 1, 127, 128, 255, 256, 16383, 16384, 1 << 21]
-            {
+            for value in [
+                0,
+                1,
+                max_prefix - 1,
+                max_prefix,
+                max_prefix + 1,
+                127,
+                128,
+                255,
+                256,
+                16383,
+                16384,
+                1 << 21,
+            ] {
                 let bytes = enc(value, prefix_bits);
-                assert_eq!(dec(&bytes, prefix_bits), Ok((value as u64, bytes.len())), "{value} /{prefix_bits}");
+                assert_eq!(
+                    dec(&bytes, prefix_bits),
+                    Ok((value as u64, bytes.len())),
+                    "{value} /{prefix_bits}"
+                );
             }
             let bytes = enc(MAX_INTEGER as usize, prefix_bits);
             assert_eq!(dec(&bytes, prefix_bits), Ok((MAX_INTEGER, bytes.len())));

@@ -246,7 +246,12 @@ mod tests {
             let index = i + 1;
             let first_with_name = STATIC_TABLE.iter().position(|&(n, _)| n == name).unwrap() + 1;
             let found = lookup(name, value);
-            assert_eq!(found.name, first_with_name, "{:?}", std::str::from_utf8(name));
+            assert_eq!(
+                found.name,
+                first_with_name,
+                "{:?}",
+                std::str::from_utf8(name)
+            );
             if value.is_empty() {
                 assert_eq!(found.field, 0, "entry {index} has no value to match");
             } else {
@@ -264,7 +269,10 @@ mod tests {
     fn rfc7541_appendix_a_spot_checks() {
         assert_eq!(STATIC_TABLE.len(), 61);
         assert_eq!(STATIC_TABLE[0], (&b":authority"[..], &b""[..]));
-        assert_eq!(STATIC_TABLE[15], (&b"accept-encoding"[..], &b"gzip, deflate"[..]));
+        assert_eq!(
+            STATIC_TABLE[15],
+            (&b"accept-encoding"[..], &b"gzip, deflate"[..])
+        );
         assert_eq!(STATIC_TABLE[60], (&b"www-authenticate"[..], &b""[..]));
     }
 }

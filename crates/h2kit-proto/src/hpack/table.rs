@@ -83,7 +83,10 @@ impl DynamicTable {
     /// True when an entry of this name and value length would fit at all:
     /// a larger one empties the table and is not added (§4.4).
     pub(crate) fn fits(&self, name_len: usize, value_len: usize) -> bool {
-        name_len.saturating_add(value_len).saturating_add(FIELD_OVERHEAD) <= self.max_size
+        name_len
+            .saturating_add(value_len)
+            .saturating_add(FIELD_OVERHEAD)
+            <= self.max_size
     }
 
     /// Adds an entry, evicting older ones to make room (§4.4). The caller

@@ -267,11 +267,17 @@ impl Encoder {
 
         let volatile = matches!(
             static_name,
-            PATH | AGE | CONTENT_LENGTH | ETAG | IF_MODIFIED_SINCE | IF_NONE_MATCH | LOCATION | SET_COOKIE
+            PATH | AGE
+                | CONTENT_LENGTH
+                | ETAG
+                | IF_MODIFIED_SINCE
+                | IF_NONE_MATCH
+                | LOCATION
+                | SET_COOKIE
         );
         let entry_size = name.len() + value.len() + FIELD_OVERHEAD;
-        let worth_indexing = (self.index_everything || !volatile)
-            && entry_size <= self.table.max_size() / 4 * 3;
+        let worth_indexing =
+            (self.index_everything || !volatile) && entry_size <= self.table.max_size() / 4 * 3;
         if worth_indexing {
             // §6.2.1 Literal Header Field with Incremental Indexing: 01xxxxxx.
             self.encode_literal(name_index, 6, 0x40, name, value, dst);
@@ -316,3 +322,6 @@ impl Encoder {
         dst.put_slice(s);
     }
 }
+
+#[cfg(test)]
+mod tests;

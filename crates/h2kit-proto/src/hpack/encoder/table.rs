@@ -166,6 +166,9 @@ impl EncoderTable {
 
     /// The entries, newest first.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        self.entries.iter().rev().map(|e| (self.name_of(e), self.value_of(e)))
+        self.entries
+            .iter()
+            .rev()
+            .map(|e| (self.name_of(e), self.value_of(e)))
     }
 }

@@ -59,7 +59,11 @@ fn rfc7541_appendix_b_code_is_canonical_and_prefix_free() {
     codes.sort();
     for pair in codes.windows(2) {
         let ((l0, c0), (l1, c1)) = (pair[0], pair[1]);
-        assert_eq!(c1, (c0 + 1) << (l1 - l0), "codes {c0:x}/{l0} then {c1:x}/{l1}");
+        assert_eq!(
+            c1,
+            (c0 + 1) << (l1 - l0),
+            "codes {c0:x}/{l0} then {c1:x}/{l1}"
+        );
     }
     assert_eq!(CODES[256], (0x3fff_ffff, 30), "EOS");
 }
@@ -84,7 +88,11 @@ fn rfc7541_c_4_huffman_examples() {
     ];
     for (plain, wire) in cases {
         assert_eq!(encode_vec(plain.as_bytes()), hex(wire), "encode {plain}");
-        assert_eq!(decode_vec(&hex(wire)).unwrap(), plain.as_bytes(), "decode {plain}");
+        assert_eq!(
+            decode_vec(&hex(wire)).unwrap(),
+            plain.as_bytes(),
+            "decode {plain}"
+        );
     }
 }
 
