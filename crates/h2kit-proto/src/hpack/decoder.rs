@@ -239,18 +239,18 @@ impl Decoder {
 
     /// The name and value at an HPACK index (§2.3.3).
     #[inline]
-    fn field_at(&self, index: u64) -> Result<(Bytes, Bytes), DecodeError> {
-        // Static entries become `Bytes` without touching a reference count.
+    fn field_at(&self, index: u64) -> Result<(&Bytes, &Bytes), DecodeError> {
         let i = index as usize;
-        if (1..=STATIC_LEN).contains(&i) {
-            let (name, value) = STATIC_TABLE[i - 1];
-            return Ok((Bytes::from_static(name), Bytes::from_static(value)));
-        }
-        if index == 0 {
-            return Err(DecodeError::ZeroIndex);
-        }
-        match self.table.get(i.wrapping_sub(STATIC_LEN + 1)) {
-            Some((name, value)) => Ok((name.clone(), value.clone())),
+        let entry = if i <= STATIC_LEN {
+            match i.checked_sub(1) {
+                Some(i) => Some(&STATIC_TABLE[i]),
+                None => return Err(DecodeError::ZeroIndex),
+            }
+        } else {
+            self.table.get_entry(i - (STATIC_LEN + 1))
+        };
+        match entry {
+            Some((name, value)) => Ok((name, value)),
             None => Err(DecodeError::IndexOutOfRange { index }),
         }
     }
@@ -267,7 +267,7 @@ impl Decoder {
             0 => Name::Literal(read_string(src, pos)?),
             // Taken before the insertion, which may evict the entry it
             // names (§4.4 allows that).
-            index => Name::Shared(self.field_at(index)?.0),
+            index => Name::Shared(self.field_at(index)?.0.clone()),
         };
         let value = read_string(src, pos)?;
         let name_len_bound = match &name {

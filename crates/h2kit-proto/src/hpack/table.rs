@@ -60,6 +60,12 @@ impl DynamicTable {
         self.entries.get(i).map(|(n, v)| (n, v))
     }
 
+    /// The entry at `i` as stored, for the decoder.
+    #[inline]
+    pub(crate) fn get_entry(&self, i: usize) -> Option<&(Bytes, Bytes)> {
+        self.entries.get(i)
+    }
+
     /// The entries, newest first.
     pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &Bytes)> {
         self.entries.iter().map(|(n, v)| (n, v))
