@@ -95,7 +95,15 @@ pub struct Encoder {
     huffman: HuffmanMode,
     index_everything: bool,
     never_index_set_cookie: bool,
+    /// For each position of the previous block, the table entry (absolute
+    /// number) its field was sent as or added to. Clients send the same
+    /// fields in the same order request after request, so checking that
+    /// entry first finds most repeats with one comparison and no hashing.
+    hints: Vec<u64>,
 }
+
+/// A hint that points at no entry.
+const NO_HINT: u64 = u64::MAX;
 
 impl Default for Encoder {
     fn default() -> Self {
@@ -125,6 +133,7 @@ impl Encoder {
             huffman: HuffmanMode::WhenShorter,
             index_everything: false,
             never_index_set_cookie: false,
+            hints: Vec::new(),
         }
     }
 
@@ -167,6 +176,8 @@ impl Encoder {
     /// When on, `set-cookie` fields are sent never-indexed. Off by default.
     pub fn set_never_index_set_cookie(&mut self, on: bool) {
         self.never_index_set_cookie = on;
+        // An entry added while it was off must not be referred to now.
+        self.hints.clear();
     }
 
     /// The current size of the dynamic table (name + value + 32 per entry).
@@ -196,9 +207,16 @@ impl Encoder {
         I::Item: Into<FieldRef<'a>>,
     {
         self.encode_size_updates(dst);
+        let mut position = 0;
         for field in fields {
-            self.encode_field(field.into(), dst);
+            let entry = self.encode_field(position, field.into(), dst);
+            match self.hints.get_mut(position) {
+                Some(hint) => *hint = entry,
+                None => self.hints.push(entry),
+            }
+            position += 1;
         }
+        self.hints.truncate(position);
     }
 
     /// Emits the pending dynamic table size updates (§6.3).
@@ -218,8 +236,27 @@ impl Encoder {
         }
     }
 
-    fn encode_field(&mut self, field: FieldRef<'_>, dst: &mut impl EncodeBuf) {
+    /// Encodes one field, the `position`-th of its block; returns the table
+    /// entry it was sent as or added to, or `NO_HINT`.
+    #[inline]
+    fn encode_field(
+        &mut self,
+        position: usize,
+        field: FieldRef<'_>,
+        dst: &mut impl EncodeBuf,
+    ) -> u64 {
         let FieldRef { name, value, .. } = field;
+        // Only fields that passed every check below are ever added to the
+        // table, so a field equal to the hinted entry can be indexed as is.
+        if !field.sensitive {
+            if let Some(&hint) = self.hints.get(position) {
+                if let Some(index) = self.table.index_if_equal(hint, name, value) {
+                    integer::encode(index, 7, 0x80, dst);
+                    return hint;
+                }
+            }
+        }
+
         let StaticMatch {
             name: static_name,
             field: static_field,
@@ -242,20 +279,20 @@ impl Encoder {
             };
             // §6.2.3 Literal Header Field Never Indexed: 0001xxxx.
             self.encode_literal(name_index, 4, 0x10, name, value, dst);
-            return;
+            return NO_HINT;
         }
         if static_field != 0 {
             // §6.1 Indexed Header Field: 1xxxxxxx.
             integer::encode(static_field, 7, 0x80, dst);
-            return;
+            return NO_HINT;
         }
 
         let name_state = hash::hash_bytes(0, name);
         let field_hash = hash::finish(hash::hash_bytes(name_state, value));
         if !self.table.is_empty() {
-            if let Some(index) = self.table.find_field(name, value, field_hash) {
+            if let Some((index, entry)) = self.table.find_field(name, value, field_hash) {
                 integer::encode(index, 7, 0x80, dst);
-                return;
+                return entry;
             }
         }
         let name_hash = hash::finish(name_state);
@@ -281,10 +318,11 @@ impl Encoder {
         if worth_indexing {
             // §6.2.1 Literal Header Field with Incremental Indexing: 01xxxxxx.
             self.encode_literal(name_index, 6, 0x40, name, value, dst);
-            self.table.insert(name, value, name_hash, field_hash);
+            self.table.insert(name, value, name_hash, field_hash)
         } else {
             // §6.2.2 Literal Header Field without Indexing: 0000xxxx.
             self.encode_literal(name_index, 4, 0x00, name, value, dst);
+            NO_HINT
         }
     }
 

@@ -82,14 +82,29 @@ impl EncoderTable {
         STATIC_LEN + 1 + (newest - n) as usize
     }
 
+    #[inline]
     fn entry(&self, n: u64) -> Option<&Entry> {
-        self.entries.get(n.checked_sub(self.evicted)? as usize)
+        self.entries
+            .get(usize::try_from(n.checked_sub(self.evicted)?).ok()?)
     }
 
-    /// The HPACK index of an entry with this name and value.
+    /// The HPACK index and absolute number of an entry with this name and
+    /// value.
     #[inline]
-    pub(crate) fn find_field(&self, name: &[u8], value: &[u8], field_hash: u64) -> Option<usize> {
+    pub(crate) fn find_field(
+        &self,
+        name: &[u8],
+        value: &[u8],
+        field_hash: u64,
+    ) -> Option<(usize, u64)> {
         let n = *self.by_field.get(&field_hash)?;
+        Some((self.index_if_equal(n, name, value)?, n))
+    }
+
+    /// The HPACK index of entry number `n`, if it is still in the table and
+    /// holds this name and value.
+    #[inline]
+    pub(crate) fn index_if_equal(&self, n: u64, name: &[u8], value: &[u8]) -> Option<usize> {
         let e = self.entry(n)?;
         (self.name_of(e) == name && self.value_of(e) == value).then(|| self.hpack_index(n))
     }
@@ -129,13 +144,21 @@ impl EncoderTable {
         }
     }
 
-    /// Adds an entry, evicting older ones (§4.4). An entry larger than the
-    /// table empties it and is not added, as on the decoder's side.
-    pub(crate) fn insert(&mut self, name: &[u8], value: &[u8], name_hash: u64, field_hash: u64) {
+    /// Adds an entry, evicting older ones (§4.4), and returns its absolute
+    /// number. An entry larger than the table empties it and is not added,
+    /// as on the decoder's side; then the number returned is one no entry
+    /// will have.
+    pub(crate) fn insert(
+        &mut self,
+        name: &[u8],
+        value: &[u8],
+        name_hash: u64,
+        field_hash: u64,
+    ) -> u64 {
         let entry_size = name.len() + value.len() + FIELD_OVERHEAD;
         if entry_size > self.max_size {
             self.evict_to(0);
-            return;
+            return u64::MAX;
         }
         self.evict_to(self.max_size - entry_size);
         // Drop the evicted prefix of the arena once it is larger than the
@@ -162,6 +185,7 @@ impl EncoderTable {
         self.size += entry_size;
         self.by_field.insert(field_hash, n);
         self.by_name.insert(name_hash, n);
+        n
     }
 
     /// The entries, newest first.

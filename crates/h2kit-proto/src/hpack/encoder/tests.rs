@@ -320,3 +320,30 @@ fn encoder_and_decoder_tables_stay_identical_under_eviction() {
         assert_eq!(e.dynamic_table_size(), d.dynamic_table().size());
     }
 }
+
+#[test]
+fn same_fields_in_another_order_are_still_indexed() {
+    let mut e = Encoder::new();
+    let list = [("x-a", "1"), ("x-b", "2"), ("x-c", "3")];
+    encode(&mut e, &list);
+    assert_eq!(encode(&mut e, &list), [0x80 | 64, 0x80 | 63, 0x80 | 62]);
+    let reversed = [("x-c", "3"), ("x-b", "2"), ("x-a", "1")];
+    assert_eq!(encode(&mut e, &reversed), [0x80 | 62, 0x80 | 63, 0x80 | 64]);
+    // A changed value at a hinted position falls back to the full search.
+    let changed = [("x-a", "1"), ("x-b", "9"), ("x-c", "3")];
+    let block = encode(&mut e, &changed);
+    assert_eq!(block[0], 0x80 | 64);
+    assert_eq!(kind(block[1]), "incremental");
+    assert_eq!(block[block.len() - 1], 0x80 | 63, "x-c moved one down");
+}
+
+#[test]
+fn set_cookie_indexed_before_the_option_is_not_referred_to_after() {
+    let mut e = Encoder::new();
+    e.set_index_everything(true);
+    let list = [("set-cookie", "id=a3fWa; Max-Age=2592000")];
+    encode(&mut e, &list);
+    assert_eq!(encode(&mut e, &list), [0x80 | 62]);
+    e.set_never_index_set_cookie(true);
+    assert_eq!(kind(encode(&mut e, &list)[0]), "never indexed");
+}
