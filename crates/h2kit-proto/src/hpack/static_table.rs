@@ -3,144 +3,72 @@
 //! Indices 1 to 61 address the static table; HPACK numbers entries from 1,
 //! so `STATIC_TABLE[i - 1]` is index `i`.
 
-use bytes::Bytes;
-
 /// The number of entries in the static table.
 pub(crate) const STATIC_LEN: usize = 61;
 
-/// The static table, RFC 7541 Appendix A: `(name, value)` for indices 1..=61,
-/// as static `Bytes` that the decoder hands out without reference counting.
-pub(crate) static STATIC_TABLE: [(Bytes, Bytes); STATIC_LEN] = [
-    (Bytes::from_static(b":authority"), Bytes::from_static(b"")),
-    (Bytes::from_static(b":method"), Bytes::from_static(b"GET")),
-    (Bytes::from_static(b":method"), Bytes::from_static(b"POST")),
-    (Bytes::from_static(b":path"), Bytes::from_static(b"/")),
-    (
-        Bytes::from_static(b":path"),
-        Bytes::from_static(b"/index.html"),
-    ),
-    (Bytes::from_static(b":scheme"), Bytes::from_static(b"http")),
-    (Bytes::from_static(b":scheme"), Bytes::from_static(b"https")),
-    (Bytes::from_static(b":status"), Bytes::from_static(b"200")),
-    (Bytes::from_static(b":status"), Bytes::from_static(b"204")),
-    (Bytes::from_static(b":status"), Bytes::from_static(b"206")),
-    (Bytes::from_static(b":status"), Bytes::from_static(b"304")),
-    (Bytes::from_static(b":status"), Bytes::from_static(b"400")),
-    (Bytes::from_static(b":status"), Bytes::from_static(b"404")),
-    (Bytes::from_static(b":status"), Bytes::from_static(b"500")),
-    (
-        Bytes::from_static(b"accept-charset"),
-        Bytes::from_static(b""),
-    ),
-    (
-        Bytes::from_static(b"accept-encoding"),
-        Bytes::from_static(b"gzip, deflate"),
-    ),
-    (
-        Bytes::from_static(b"accept-language"),
-        Bytes::from_static(b""),
-    ),
-    (
-        Bytes::from_static(b"accept-ranges"),
-        Bytes::from_static(b""),
-    ),
-    (Bytes::from_static(b"accept"), Bytes::from_static(b"")),
-    (
-        Bytes::from_static(b"access-control-allow-origin"),
-        Bytes::from_static(b""),
-    ),
-    (Bytes::from_static(b"age"), Bytes::from_static(b"")),
-    (Bytes::from_static(b"allow"), Bytes::from_static(b"")),
-    (
-        Bytes::from_static(b"authorization"),
-        Bytes::from_static(b""),
-    ),
-    (
-        Bytes::from_static(b"cache-control"),
-        Bytes::from_static(b""),
-    ),
-    (
-        Bytes::from_static(b"content-disposition"),
-        Bytes::from_static(b""),
-    ),
-    (
-        Bytes::from_static(b"content-encoding"),
-        Bytes::from_static(b""),
-    ),
-    (
-        Bytes::from_static(b"content-language"),
-        Bytes::from_static(b""),
-    ),
-    (
-        Bytes::from_static(b"content-length"),
-        Bytes::from_static(b""),
-    ),
-    (
-        Bytes::from_static(b"content-location"),
-        Bytes::from_static(b""),
-    ),
-    (
-        Bytes::from_static(b"content-range"),
-        Bytes::from_static(b""),
-    ),
-    (Bytes::from_static(b"content-type"), Bytes::from_static(b"")),
-    (Bytes::from_static(b"cookie"), Bytes::from_static(b"")),
-    (Bytes::from_static(b"date"), Bytes::from_static(b"")),
-    (Bytes::from_static(b"etag"), Bytes::from_static(b"")),
-    (Bytes::from_static(b"expect"), Bytes::from_static(b"")),
-    (Bytes::from_static(b"expires"), Bytes::from_static(b"")),
-    (Bytes::from_static(b"from"), Bytes::from_static(b"")),
-    (Bytes::from_static(b"host"), Bytes::from_static(b"")),
-    (Bytes::from_static(b"if-match"), Bytes::from_static(b"")),
-    (
-        Bytes::from_static(b"if-modified-since"),
-        Bytes::from_static(b""),
-    ),
-    (
-        Bytes::from_static(b"if-none-match"),
-        Bytes::from_static(b""),
-    ),
-    (Bytes::from_static(b"if-range"), Bytes::from_static(b"")),
-    (
-        Bytes::from_static(b"if-unmodified-since"),
-        Bytes::from_static(b""),
-    ),
-    (
-        Bytes::from_static(b"last-modified"),
-        Bytes::from_static(b""),
-    ),
-    (Bytes::from_static(b"link"), Bytes::from_static(b"")),
-    (Bytes::from_static(b"location"), Bytes::from_static(b"")),
-    (Bytes::from_static(b"max-forwards"), Bytes::from_static(b"")),
-    (
-        Bytes::from_static(b"proxy-authenticate"),
-        Bytes::from_static(b""),
-    ),
-    (
-        Bytes::from_static(b"proxy-authorization"),
-        Bytes::from_static(b""),
-    ),
-    (Bytes::from_static(b"range"), Bytes::from_static(b"")),
-    (Bytes::from_static(b"referer"), Bytes::from_static(b"")),
-    (Bytes::from_static(b"refresh"), Bytes::from_static(b"")),
-    (Bytes::from_static(b"retry-after"), Bytes::from_static(b"")),
-    (Bytes::from_static(b"server"), Bytes::from_static(b"")),
-    (Bytes::from_static(b"set-cookie"), Bytes::from_static(b"")),
-    (
-        Bytes::from_static(b"strict-transport-security"),
-        Bytes::from_static(b""),
-    ),
-    (
-        Bytes::from_static(b"transfer-encoding"),
-        Bytes::from_static(b""),
-    ),
-    (Bytes::from_static(b"user-agent"), Bytes::from_static(b"")),
-    (Bytes::from_static(b"vary"), Bytes::from_static(b"")),
-    (Bytes::from_static(b"via"), Bytes::from_static(b"")),
-    (
-        Bytes::from_static(b"www-authenticate"),
-        Bytes::from_static(b""),
-    ),
+/// The static table, RFC 7541 Appendix A: `(name, value)` for indices 1..=61.
+pub(crate) static STATIC_TABLE: [(&[u8], &[u8]); STATIC_LEN] = [
+    (b":authority", b""),
+    (b":method", b"GET"),
+    (b":method", b"POST"),
+    (b":path", b"/"),
+    (b":path", b"/index.html"),
+    (b":scheme", b"http"),
+    (b":scheme", b"https"),
+    (b":status", b"200"),
+    (b":status", b"204"),
+    (b":status", b"206"),
+    (b":status", b"304"),
+    (b":status", b"400"),
+    (b":status", b"404"),
+    (b":status", b"500"),
+    (b"accept-charset", b""),
+    (b"accept-encoding", b"gzip, deflate"),
+    (b"accept-language", b""),
+    (b"accept-ranges", b""),
+    (b"accept", b""),
+    (b"access-control-allow-origin", b""),
+    (b"age", b""),
+    (b"allow", b""),
+    (b"authorization", b""),
+    (b"cache-control", b""),
+    (b"content-disposition", b""),
+    (b"content-encoding", b""),
+    (b"content-language", b""),
+    (b"content-length", b""),
+    (b"content-location", b""),
+    (b"content-range", b""),
+    (b"content-type", b""),
+    (b"cookie", b""),
+    (b"date", b""),
+    (b"etag", b""),
+    (b"expect", b""),
+    (b"expires", b""),
+    (b"from", b""),
+    (b"host", b""),
+    (b"if-match", b""),
+    (b"if-modified-since", b""),
+    (b"if-none-match", b""),
+    (b"if-range", b""),
+    (b"if-unmodified-since", b""),
+    (b"last-modified", b""),
+    (b"link", b""),
+    (b"location", b""),
+    (b"max-forwards", b""),
+    (b"proxy-authenticate", b""),
+    (b"proxy-authorization", b""),
+    (b"range", b""),
+    (b"referer", b""),
+    (b"refresh", b""),
+    (b"retry-after", b""),
+    (b"server", b""),
+    (b"set-cookie", b""),
+    (b"strict-transport-security", b""),
+    (b"transfer-encoding", b""),
+    (b"user-agent", b""),
+    (b"vary", b""),
+    (b"via", b""),
+    (b"www-authenticate", b""),
 ];
 
 /// What the static table offers for one header field.
@@ -314,10 +242,9 @@ mod tests {
 
     #[test]
     fn rfc7541_appendix_a_lookup_agrees_with_table() {
-        for (i, (name, value)) in STATIC_TABLE.iter().enumerate() {
-            let (name, value) = (&name[..], &value[..]);
+        for (i, &(name, value)) in STATIC_TABLE.iter().enumerate() {
             let index = i + 1;
-            let first_with_name = STATIC_TABLE.iter().position(|(n, _)| n == name).unwrap() + 1;
+            let first_with_name = STATIC_TABLE.iter().position(|&(n, _)| n == name).unwrap() + 1;
             let found = lookup(name, value);
             assert_eq!(
                 found.name,
@@ -341,20 +268,11 @@ mod tests {
     #[test]
     fn rfc7541_appendix_a_spot_checks() {
         assert_eq!(STATIC_TABLE.len(), 61);
-        assert_eq!(
-            STATIC_TABLE[0],
-            (Bytes::from_static(b":authority"), Bytes::new())
-        );
+        assert_eq!(STATIC_TABLE[0], (&b":authority"[..], &b""[..]));
         assert_eq!(
             STATIC_TABLE[15],
-            (
-                Bytes::from_static(b"accept-encoding"),
-                Bytes::from_static(b"gzip, deflate")
-            )
+            (&b"accept-encoding"[..], &b"gzip, deflate"[..])
         );
-        assert_eq!(
-            STATIC_TABLE[60],
-            (Bytes::from_static(b"www-authenticate"), Bytes::new())
-        );
+        assert_eq!(STATIC_TABLE[60], (&b"www-authenticate"[..], &b""[..]));
     }
 }

@@ -188,7 +188,8 @@ pub(crate) fn decode(src: &[u8], dst: &mut [u8]) -> Result<usize, HuffmanError> 
         let word = if pos + 8 <= len {
             src.get(pos..).and_then(|rest| rest.first_chunk::<8>())
         } else {
-            tail.get(pos - tail_start..).and_then(|rest| rest.first_chunk::<8>())
+            tail.get(pos - tail_start..)
+                .and_then(|rest| rest.first_chunk::<8>())
         };
         // Always `Some`: the reads stay within `src` or `tail` (see above).
         acc |= word.map_or(u64::MAX, |w| u64::from_be_bytes(*w)) >> nbits;
