@@ -17,7 +17,6 @@
 //! output sizes and allocation counts (counted in a separate, untimed pass).
 
 #[path = "../examples/hpack_conformance/stories.rs"]
-#[allow(dead_code)]
 mod stories;
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -246,7 +245,13 @@ fn h2_frame(stream_id: u32, list: &[(Vec<u8>, Vec<u8>)]) -> Option<h2::frame::He
 
 fn h2_encode(frames: Vec<h2::frame::Headers>) -> Vec<u8> {
     let mut cx = Context::from_waker(Waker::noop());
-    let mut codec: H2Codec = h2::Codec::new(MemIo::default());
+    // The transport's buffer is sized up front, as h2kit's output buffer
+    // is, so that only the codec's own allocations are counted.
+    let io = MemIo {
+        read: Bytes::new(),
+        written: Vec::with_capacity(1 << 20),
+    };
+    let mut codec: H2Codec = h2::Codec::new(io);
     for frame in frames {
         assert!(matches!(codec.poll_ready(&mut cx), Poll::Ready(Ok(()))));
         codec.buffer(frame.into()).expect("h2 buffers");
@@ -280,7 +285,12 @@ fn h2_decode(stream: &Bytes, table_sizes: &[(usize, usize)]) -> (usize, usize) {
                 frames += 1;
             }
             Poll::Ready(Some(Ok(_))) => {}
-            Poll::Ready(Some(Err(_))) => errors += 1,
+            Poll::Ready(Some(Err(e))) => {
+                if errors == 0 && std::env::var_os("H2KIT_BENCH_DEBUG").is_some() {
+                    eprintln!("h2 refused a frame: {e:?}");
+                }
+                errors += 1
+            }
             Poll::Ready(None) | Poll::Pending => break,
         }
     }
@@ -359,12 +369,17 @@ fn httlib_decode_blocks(blocks: &[Vec<u8>]) -> usize {
 // ---------------------------------------------------------------------------
 // The corpus.
 
+/// A header list as owned (name, value) pairs.
+type HeaderList = Vec<(Vec<u8>, Vec<u8>)>;
+/// Table size changes in a story: (case number, new size).
+type TableSizeChanges = Vec<(usize, usize)>;
+
 struct Corpus {
     /// Per story with wire blocks: (table size changes as (case, size),
     /// blocks).
-    wired: Vec<(Vec<(usize, usize)>, Vec<Bytes>)>,
+    wired: Vec<(TableSizeChanges, Vec<Bytes>)>,
     /// Per raw-data story: its header lists.
-    raw: Vec<Vec<Vec<(Vec<u8>, Vec<u8>)>>>,
+    raw: Vec<Vec<HeaderList>>,
 }
 
 fn shared_dir() -> PathBuf {
@@ -475,8 +490,20 @@ fn criterion_dir() -> PathBuf {
     }
 }
 
-/// The median criterion measured for a benchmark, in ns per iteration.
+/// Benchmarks run by this process (criterion skips filtered-out ones), so
+/// the summary never shows figures left over from an earlier run.
+static RAN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+fn mark(group: &str, id: &str) {
+    RAN.lock().unwrap().push(format!("{group}/{id}"));
+}
+
+/// The median criterion measured for a benchmark in this run, in ns per
+/// iteration.
 fn median_ns(group: &str, id: &str) -> Option<f64> {
+    if !RAN.lock().unwrap().contains(&format!("{group}/{id}")) {
+        return None;
+    }
     let path = criterion_dir()
         .join(group)
         .join(id)
@@ -525,7 +552,7 @@ fn main() {
     let corpus_blocks: usize = corpus.wired.iter().map(|(_, b)| b.len()).sum();
     let corpus_lists: usize = corpus.raw.iter().map(Vec::len).sum();
     let h2_corpus = frame_corpus(&corpus);
-    let httlib_corpus: Vec<(Vec<(usize, usize)>, Vec<Vec<u8>>)> = corpus
+    let httlib_corpus: Vec<(TableSizeChanges, Vec<Vec<u8>>)> = corpus
         .wired
         .iter()
         .map(|(sizes, blocks)| (sizes.clone(), blocks.iter().map(|b| b.to_vec()).collect()))
@@ -558,9 +585,11 @@ fn main() {
         g.throughput(Throughput::Elements(REQUESTS as u64));
         let mut out = BytesMut::with_capacity(h2kit_stream.len());
         g.bench_function("h2kit_encode", |b| {
+            mark("hpack_request", "h2kit_encode");
             b.iter(|| h2kit_encode_requests(black_box(&requests), &mut out))
         });
         g.bench_function("h2_encode", |b| {
+            mark("hpack_request", "h2_encode");
             b.iter_batched(
                 h2_frames,
                 |frames| black_box(h2_encode(frames)),
@@ -568,16 +597,20 @@ fn main() {
             )
         });
         g.bench_function("httlib_encode", |b| {
+            mark("hpack_request", "httlib_encode");
             b.iter(|| black_box(httlib_encode_blocks(black_box(&request_lists))))
         });
         let mut fields = Vec::with_capacity(16);
         g.bench_function("h2kit_decode", |b| {
+            mark("hpack_request", "h2kit_decode");
             b.iter(|| h2kit_decode_frames(black_box(&h2kit_stream), &mut fields))
         });
         g.bench_function("h2_decode", |b| {
+            mark("hpack_request", "h2_decode");
             b.iter(|| h2_decode(black_box(&h2_stream), &[]))
         });
         g.bench_function("httlib_decode", |b| {
+            mark("hpack_request", "httlib_decode");
             b.iter(|| httlib_decode_blocks(black_box(&httlib_blocks)))
         });
         g.finish();
@@ -587,9 +620,11 @@ fn main() {
         let mut fields = Vec::with_capacity(64);
         let mut out = Vec::with_capacity(4096);
         g.bench_function("h2kit_decode", |b| {
+            mark("hpack_corpus", "h2kit_decode");
             b.iter(|| h2kit_decode_corpus(black_box(&corpus), &mut fields))
         });
         g.bench_function("h2_decode", |b| {
+            mark("hpack_corpus", "h2_decode");
             b.iter(|| {
                 for (sizes, stream) in &h2_corpus {
                     black_box(h2_decode(stream, sizes));
@@ -597,6 +632,7 @@ fn main() {
             })
         });
         g.bench_function("httlib_decode", |b| {
+            mark("hpack_corpus", "httlib_decode");
             b.iter(|| {
                 for (sizes, blocks) in &httlib_corpus {
                     black_box(httlib_decode_story(sizes, blocks));
@@ -604,9 +640,11 @@ fn main() {
             })
         });
         g.bench_function("h2kit_encode", |b| {
+            mark("hpack_corpus", "h2kit_encode");
             b.iter(|| h2kit_encode_corpus(black_box(&corpus), &mut out))
         });
         g.bench_function("h2_encode", |b| {
+            mark("hpack_corpus", "h2_encode");
             b.iter_batched(
                 h2_corpus_frames,
                 |stories| {
@@ -618,6 +656,7 @@ fn main() {
             )
         });
         g.bench_function("httlib_encode", |b| {
+            mark("hpack_corpus", "httlib_encode");
             b.iter(|| {
                 for story in &corpus.raw {
                     black_box(httlib_encode_blocks(story));
@@ -636,7 +675,7 @@ fn main() {
         _ => "n/a".into(),
     };
 
-    let mut out = BytesMut::new();
+    let mut out = BytesMut::with_capacity(h2kit_stream.len());
     let enc_allocs = count_allocations(|| h2kit_encode_requests(&requests, &mut out));
     let mut fields = Vec::with_capacity(16);
     let dec_allocs = count_allocations(|| {
@@ -667,12 +706,12 @@ fn main() {
         per(g, "httlib_encode", REQUESTS),
         per(g, "httlib_decode", REQUESTS),
     );
-    let pa = |n: usize| format!("{:.2}", n as f64 / REQUESTS as f64);
+    let pa = |n: usize| n.to_string();
     println!();
     println!("== HPACK, request workload: {REQUESTS} requests per connection, per header block ==");
     println!(
         "{:<14} {:>10} {:>10} {:>14} {:>12} {:>12}",
-        "", "encode ns", "decode ns", "octets/block", "allocs/enc", "allocs/dec"
+        "", "encode ns", "decode ns", "octets/block", "allocs/1k enc", "allocs/1k dec"
     );
     println!(
         "{:<14} {:>10} {:>10} {:>14.1} {:>12} {:>12}   (HEADERS frames, 9-octet header included)",

@@ -14,6 +14,9 @@ use super::huffman;
 use bytes::{Bytes, BytesMut};
 use std::collections::VecDeque;
 
+/// The most entries room is made for in advance.
+const MAX_PRESIZED_ENTRIES: usize = 512;
+
 /// The smallest arena chunk: small tables still get a few entries per chunk.
 const MIN_CHUNK: usize = 512;
 
@@ -177,6 +180,12 @@ impl DynamicTable {
             return;
         }
         self.evict_to(self.max_size - entry_size);
+        if self.entries.capacity() == 0 {
+            // Room for a full table of the smallest entries (32 octets
+            // each), so the deque does not grow step by step.
+            self.entries
+                .reserve((self.max_size / FIELD_OVERHEAD + 1).min(MAX_PRESIZED_ENTRIES));
+        }
         self.size += entry_size;
         self.entries.push_front(entry);
     }

@@ -207,6 +207,9 @@ impl Encoder {
         I::Item: Into<FieldRef<'a>>,
     {
         self.encode_size_updates(dst);
+        if self.hints.capacity() == 0 {
+            self.hints.reserve(32);
+        }
         let mut position = 0;
         for field in fields {
             let entry = self.encode_field(position, field.into(), dst);

@@ -12,6 +12,10 @@ use crate::hpack::field::FIELD_OVERHEAD;
 use crate::hpack::static_table::STATIC_LEN;
 use std::collections::VecDeque;
 
+/// The most entries room is made for in advance; a larger table grows as
+/// it fills.
+const MAX_PRESIZED_ENTRIES: usize = 512;
+
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     /// Absolute arena offset of the name; the value follows it.
@@ -161,6 +165,9 @@ impl EncoderTable {
             return u64::MAX;
         }
         self.evict_to(self.max_size - entry_size);
+        if self.entries.capacity() == 0 {
+            self.reserve_for_table();
+        }
         // Drop the evicted prefix of the arena once it is larger than the
         // table: the copy moves at most one table's worth of bytes and
         // happens at most once per table's worth of insertions.
@@ -186,6 +193,18 @@ impl EncoderTable {
         self.by_field.insert(field_hash, n);
         self.by_name.insert(name_hash, n);
         n
+    }
+
+    /// Sizes the containers for a full table at the first insertion, so
+    /// that a connection's encoder allocates a handful of times, not once per
+    /// growth step. Entries take at least 32 octets each.
+    fn reserve_for_table(&mut self) {
+        let entries = (self.max_size / FIELD_OVERHEAD + 1).min(MAX_PRESIZED_ENTRIES);
+        self.entries.reserve(entries);
+        self.by_field.reserve(entries);
+        self.by_name.reserve(entries);
+        self.arena
+            .reserve((2 * self.max_size).min(MAX_PRESIZED_ENTRIES * FIELD_OVERHEAD));
     }
 
     /// The entries, newest first.
