@@ -15,6 +15,7 @@
 pub mod error;
 pub mod frame;
 pub mod h1;
+pub mod h2;
 pub mod hpack;
 
 pub use error::ErrorCode;

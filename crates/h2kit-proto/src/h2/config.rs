@@ -1,0 +1,125 @@
+//! Everything a connection lets the application tune, with safe defaults.
+//!
+//! Every quantity a peer controls has a limit here (DESIGN.md, rule 5): the
+//! number of streams, header list size, HPACK table size, buffered bytes,
+//! resets, pings, settings, empty frames and queued stream opens.
+
+use std::time::Duration;
+
+/// How received DATA is given back to the peer as flow-control window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowControl {
+    /// Window is returned as soon as the application takes a
+    /// [`Event::Data`](super::Event::Data) from `poll_event`.
+    Automatic,
+    /// Window is returned only when the application calls
+    /// [`Connection::release_capacity`](super::Connection::release_capacity),
+    /// so a slow consumer pushes back on the peer.
+    Manual,
+}
+
+/// Configuration of one HTTP/2 connection.
+///
+/// ```
+/// use h2kit_proto::h2::Config;
+/// let config = Config {
+///     max_concurrent_streams: 256,
+///     initial_stream_window: 1 << 20,
+///     ..Config::default()
+/// };
+/// assert_eq!(config.max_frame_size, 16_384);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// SETTINGS_HEADER_TABLE_SIZE we advertise: the HPACK table the peer's
+    /// encoder may use against our decoder.
+    pub header_table_size: u32,
+    /// SETTINGS_MAX_CONCURRENT_STREAMS we advertise: streams the peer may
+    /// open at once. Streams over it are refused (REFUSED_STREAM).
+    pub max_concurrent_streams: u32,
+    /// SETTINGS_INITIAL_WINDOW_SIZE we advertise for each stream.
+    pub initial_stream_window: u32,
+    /// The connection-level receive window we grow to right after the
+    /// preface (the protocol starts it at 65,535).
+    pub initial_connection_window: u32,
+    /// SETTINGS_MAX_FRAME_SIZE we advertise: the largest frame we accept.
+    pub max_frame_size: u32,
+    /// SETTINGS_MAX_HEADER_LIST_SIZE we advertise and enforce (bytes, with
+    /// 32 octets counted per field as RFC 9113 §6.5.2 says).
+    pub max_header_list_size: u32,
+    /// Whether we accept server push (client) — SETTINGS_ENABLE_PUSH.
+    pub enable_push: bool,
+    /// SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441): a server accepts
+    /// extended CONNECT.
+    pub enable_connect_protocol: bool,
+    /// How received DATA returns window to the peer.
+    pub flow_control: FlowControl,
+    /// Most outgoing DATA bytes buffered per stream beyond what the peer's
+    /// window lets us send; `send_data` refuses more.
+    pub max_send_buffer_per_stream: usize,
+    /// How many of our stream opens may wait for the peer's
+    /// MAX_CONCURRENT_STREAMS to free a slot before `send_request` fails.
+    pub max_pending_opens: usize,
+    /// How long the peer has to acknowledge our SETTINGS before the
+    /// connection ends with SETTINGS_TIMEOUT.
+    pub settings_timeout: Duration,
+    /// Send a PING after this much silence from the peer (None: never).
+    pub keepalive_interval: Option<Duration>,
+    /// End the connection if a keep-alive PING gets no answer this fast.
+    pub keepalive_timeout: Duration,
+    /// Most RST_STREAM frames the peer may send per `flood_window` before
+    /// the connection ends with ENHANCE_YOUR_CALM (the "rapid reset" attack,
+    /// CVE-2023-44487).
+    pub max_resets_per_window: u32,
+    /// Most PINGs and SETTINGS the peer may send per `flood_window` (each
+    /// costs us a reply).
+    pub max_control_frames_per_window: u32,
+    /// Most empty DATA frames without END_STREAM, and empty CONTINUATIONs,
+    /// the peer may send per `flood_window` (CVE-2019-9518).
+    pub max_empty_frames_per_window: u32,
+    /// The period the flood limits above count over.
+    pub flood_window: Duration,
+    /// Most CONTINUATION frames in one field block (CVE-2024-27316 style
+    /// floods are also bounded by `max_header_list_size`).
+    pub max_continuation_frames: u32,
+    /// Most stream errors we send (RST_STREAM) per `flood_window` before
+    /// we decide the peer is misbehaving and end the connection.
+    pub max_local_resets_per_window: u32,
+    /// Also report stream lifecycle moments (active, half-closed, closed)
+    /// as events; off by default since most drivers do not need them.
+    pub lifecycle_events: bool,
+    /// Grow receive windows toward the measured bandwidth-delay product.
+    pub auto_tune_windows: bool,
+    /// Upper bound for auto-tuned stream and connection windows.
+    pub max_auto_tuned_window: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            header_table_size: 4096,
+            max_concurrent_streams: 100,
+            initial_stream_window: 65_535,
+            initial_connection_window: 1 << 20,
+            max_frame_size: 16_384,
+            max_header_list_size: 64 * 1024,
+            enable_push: false,
+            enable_connect_protocol: false,
+            flow_control: FlowControl::Automatic,
+            max_send_buffer_per_stream: 1 << 20,
+            max_pending_opens: 1024,
+            settings_timeout: Duration::from_secs(10),
+            keepalive_interval: None,
+            keepalive_timeout: Duration::from_secs(20),
+            max_resets_per_window: 200,
+            max_control_frames_per_window: 1000,
+            max_empty_frames_per_window: 100,
+            flood_window: Duration::from_secs(1),
+            max_continuation_frames: 64,
+            max_local_resets_per_window: 200,
+            lifecycle_events: false,
+            auto_tune_windows: false,
+            max_auto_tuned_window: 16 << 20,
+        }
+    }
+}

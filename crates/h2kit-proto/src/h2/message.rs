@@ -1,0 +1,560 @@
+//! HTTP message rules for HTTP/2 field blocks (RFC 9113 §8.1–§8.3): which
+//! pseudo-header fields a request or response must carry, in what order,
+//! which field names and values are well-formed, and which HTTP/1 fields
+//! are forbidden. A block that breaks them is *malformed*, answered with a
+//! stream error of type PROTOCOL_ERROR (§8.1.1).
+
+use crate::hpack::HeaderField;
+use bytes::Bytes;
+use std::fmt;
+
+/// The control data and header fields of a request.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct RequestHead {
+    /// `:method`.
+    pub method: Bytes,
+    /// `:scheme` (absent for CONNECT).
+    pub scheme: Option<Bytes>,
+    /// `:authority`.
+    pub authority: Option<Bytes>,
+    /// `:path` (absent for CONNECT).
+    pub path: Option<Bytes>,
+    /// `:protocol`, for extended CONNECT (RFC 8441 §4).
+    pub protocol: Option<Bytes>,
+    /// The regular header fields, in order.
+    pub fields: Vec<HeaderField>,
+}
+
+/// The status and header fields of a response.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ResponseHead {
+    /// `:status`.
+    pub status: u16,
+    /// The regular header fields, in order.
+    pub fields: Vec<HeaderField>,
+}
+
+/// Why a field block is malformed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Malformed {
+    /// A field name with uppercase or other forbidden characters (§8.2.1).
+    InvalidName,
+    /// A field value with NUL, CR, LF, or leading/trailing whitespace
+    /// (§8.2.1).
+    InvalidValue,
+    /// A connection-specific field such as `connection` (§8.2.2).
+    ConnectionSpecific,
+    /// `te` with a value other than `trailers` (§8.2.2).
+    InvalidTe,
+    /// A pseudo-header that is not defined, or not for this kind of message
+    /// (§8.3).
+    UnknownPseudo,
+    /// A pseudo-header after a regular field (§8.3).
+    PseudoAfterRegular,
+    /// The same pseudo-header twice (§8.3.1).
+    DuplicatePseudo,
+    /// A required pseudo-header is missing, or one that must be absent is
+    /// there (§8.3.1, §8.5, RFC 8441 §4).
+    MissingOrExtraPseudo,
+    /// `:path` is empty (§8.3.1).
+    EmptyPath,
+    /// `:status` is not three digits (§8.3.2).
+    InvalidStatus,
+    /// Pseudo-headers in trailers (§8.1).
+    PseudoInTrailers,
+    /// `content-length` is not a number, or two differ (§8.1.1).
+    InvalidContentLength,
+    /// The body's length differs from `content-length` (§8.1.1).
+    ContentLengthMismatch,
+    /// `host` and `:authority` name different things (§8.3.1).
+    HostMismatch,
+    /// `:protocol` without SETTINGS_ENABLE_CONNECT_PROTOCOL or without
+    /// CONNECT (RFC 8441 §4).
+    UnexpectedProtocol,
+    /// A 1xx response with END_STREAM, a second final response, or HEADERS
+    /// in the middle of a body without END_STREAM (§8.1).
+    UnexpectedHeaders,
+}
+
+impl fmt::Display for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// Bytes forbidden in field names (§8.2.1): "A field name MUST NOT contain
+/// characters in the ranges 0x00-0x20, 0x41-0x5a, or 0x7f-0xff (all ranges
+/// inclusive)." The colon is allowed only as the first character of a
+/// pseudo-header, which is checked separately.
+const fn name_table() -> [bool; 256] {
+    let mut ok = [true; 256];
+    let mut i = 0;
+    while i < 256 {
+        if i <= 0x20 || (i >= 0x41 && i <= 0x5a) || i >= 0x7f || i == b':' as usize {
+            ok[i] = false;
+        }
+        i += 1;
+    }
+    ok
+}
+
+static NAME_OK: [bool; 256] = name_table();
+
+/// Checks a regular field name (§8.2.1). Names must be non-empty.
+pub fn valid_name(name: &[u8]) -> bool {
+    !name.is_empty() && name.iter().all(|&b| NAME_OK[usize::from(b)])
+}
+
+/// Checks a field value (§8.2.1): "A field value MUST NOT contain the zero
+/// value (ASCII NUL, 0x00), line feed (ASCII LF, 0x0a), or carriage return
+/// (ASCII CR, 0x0d) at any position. A field value MUST NOT start or end
+/// with an ASCII whitespace character (ASCII SP or HTAB, 0x20 or 0x09)."
+pub fn valid_value(value: &[u8]) -> bool {
+    if let (Some(first), Some(last)) = (value.first(), value.last()) {
+        if matches!(first, b' ' | b'\t') || matches!(last, b' ' | b'\t') {
+            return false;
+        }
+    }
+    !value.iter().any(|&b| b == 0 || b == b'\n' || b == b'\r')
+}
+
+/// §8.2.2: "An endpoint MUST NOT generate an HTTP/2 message containing
+/// connection-specific header fields. This includes the Connection header
+/// field and those listed as having connection-specific semantics in
+/// Section 7.6.1 of [HTTP] (that is, Proxy-Connection, Keep-Alive,
+/// Transfer-Encoding, and Upgrade). Any message containing
+/// connection-specific header fields MUST be treated as malformed".
+fn is_connection_specific(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"connection" | b"proxy-connection" | b"keep-alive" | b"transfer-encoding" | b"upgrade"
+    )
+}
+
+/// Checks a regular (non-pseudo) field and tracks `content-length`.
+fn check_regular(field: &HeaderField, content_length: &mut Option<u64>) -> Result<(), Malformed> {
+    if !valid_name(&field.name) {
+        return Err(Malformed::InvalidName);
+    }
+    if !valid_value(&field.value) {
+        return Err(Malformed::InvalidValue);
+    }
+    if is_connection_specific(&field.name) {
+        return Err(Malformed::ConnectionSpecific);
+    }
+    // §8.2.2: "The only exception to this is the TE header field, which MAY
+    // be present in an HTTP/2 request; when it is, it MUST NOT contain any
+    // value other than "trailers"."
+    if &field.name[..] == b"te" && !field.value.eq_ignore_ascii_case(b"trailers") {
+        return Err(Malformed::InvalidTe);
+    }
+    if &field.name[..] == b"content-length" {
+        let value = parse_content_length(&field.value).ok_or(Malformed::InvalidContentLength)?;
+        if content_length.is_some_and(|seen| seen != value) {
+            return Err(Malformed::InvalidContentLength);
+        }
+        *content_length = Some(value);
+    }
+    Ok(())
+}
+
+/// Parses a `content-length` value: digits, optionally a comma-separated
+/// list of identical values (RFC 9110 §8.6).
+fn parse_content_length(value: &[u8]) -> Option<u64> {
+    let mut result = None;
+    for part in value.split(|&b| b == b',') {
+        let part = part.trim_ascii();
+        if part.is_empty() || part.len() > 19 || !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let n = part.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+        if result.is_some_and(|r| r != n) {
+            return None;
+        }
+        result = Some(n);
+    }
+    result
+}
+
+/// A validated request plus its declared body length.
+pub(crate) struct ParsedRequest {
+    pub head: RequestHead,
+    pub content_length: Option<u64>,
+}
+
+/// Builds a [`RequestHead`] from a decoded field block, enforcing §8.3.1.
+/// `connect_protocol` says whether we advertised
+/// SETTINGS_ENABLE_CONNECT_PROTOCOL.
+pub(crate) fn parse_request(
+    fields: Vec<HeaderField>,
+    connect_protocol: bool,
+) -> Result<ParsedRequest, Malformed> {
+    let mut head = RequestHead::default();
+    let mut method = None;
+    let mut regular = Vec::with_capacity(fields.len());
+    let mut content_length = None;
+    let mut host: Option<Bytes> = None;
+    for field in fields {
+        if field.name.first() == Some(&b':') {
+            // §8.3: "All pseudo-header fields MUST appear in a field block
+            // before all regular field lines."
+            if !regular.is_empty() {
+                return Err(Malformed::PseudoAfterRegular);
+            }
+            if !valid_value(&field.value) {
+                return Err(Malformed::InvalidValue);
+            }
+            let slot = match &field.name[..] {
+                b":method" => &mut method,
+                b":scheme" => &mut head.scheme,
+                b":authority" => &mut head.authority,
+                b":path" => &mut head.path,
+                b":protocol" => &mut head.protocol,
+                // §8.3: "Endpoints MUST treat a request or response that
+                // contains undefined or invalid pseudo-header fields as
+                // malformed".
+                _ => return Err(Malformed::UnknownPseudo),
+            };
+            // §8.3.1: "The same pseudo-header field name MUST NOT appear
+            // more than once in a field block."
+            if slot.replace(field.value).is_some() {
+                return Err(Malformed::DuplicatePseudo);
+            }
+        } else {
+            check_regular(&field, &mut content_length)?;
+            if &field.name[..] == b"host" {
+                host = Some(field.value.clone());
+            }
+            regular.push(field);
+        }
+    }
+    head.method = method.ok_or(Malformed::MissingOrExtraPseudo)?;
+    head.fields = regular;
+    let is_connect = &head.method[..] == b"CONNECT";
+    if let Some(_protocol) = &head.protocol {
+        // RFC 8441 §4: ":protocol" is only valid with CONNECT, and only
+        // after SETTINGS_ENABLE_CONNECT_PROTOCOL was sent.
+        if !connect_protocol || !is_connect {
+            return Err(Malformed::UnexpectedProtocol);
+        }
+        // RFC 8441 §4: "On requests bearing the :protocol pseudo-header
+        // field, the :scheme and :path pseudo-header fields of the target
+        // URI (see Section 5) MUST also be included."
+        if head.scheme.is_none() || head.path.is_none() || head.authority.is_none() {
+            return Err(Malformed::MissingOrExtraPseudo);
+        }
+    } else if is_connect {
+        // §8.5: "The ":scheme" and ":path" pseudo-header fields MUST be
+        // omitted." and "The ":authority" pseudo-header field contains the
+        // host and port to connect to".
+        if head.scheme.is_some() || head.path.is_some() || head.authority.is_none() {
+            return Err(Malformed::MissingOrExtraPseudo);
+        }
+    } else {
+        // §8.3.1: "All HTTP/2 requests MUST include exactly one valid value
+        // for the ":method", ":scheme", and ":path" pseudo-header fields,
+        // unless they are CONNECT requests".
+        if head.scheme.is_none() || head.path.is_none() {
+            return Err(Malformed::MissingOrExtraPseudo);
+        }
+    }
+    // §8.3.1: "This pseudo-header field MUST NOT be empty for "http" or
+    // "https" URIs".
+    if head.path.as_ref().is_some_and(|p| p.is_empty()) {
+        return Err(Malformed::EmptyPath);
+    }
+    // §8.3.1: "A server SHOULD treat a request as malformed if it contains a
+    // Host header field that identifies an entity that differs from the
+    // entity in the ":authority" pseudo-header field."
+    if let (Some(host), Some(authority)) = (&host, &head.authority) {
+        if !host.eq_ignore_ascii_case(authority) {
+            return Err(Malformed::HostMismatch);
+        }
+    }
+    Ok(ParsedRequest {
+        head,
+        content_length,
+    })
+}
+
+/// A validated response plus its declared body length.
+pub(crate) struct ParsedResponse {
+    pub head: ResponseHead,
+    pub content_length: Option<u64>,
+}
+
+/// Builds a [`ResponseHead`] from a decoded field block, enforcing §8.3.2.
+pub(crate) fn parse_response(fields: Vec<HeaderField>) -> Result<ParsedResponse, Malformed> {
+    let mut status = None;
+    let mut regular = Vec::with_capacity(fields.len());
+    let mut content_length = None;
+    for field in fields {
+        if field.name.first() == Some(&b':') {
+            if !regular.is_empty() {
+                return Err(Malformed::PseudoAfterRegular);
+            }
+            if &field.name[..] != b":status" {
+                return Err(Malformed::UnknownPseudo);
+            }
+            if status.is_some() {
+                return Err(Malformed::DuplicatePseudo);
+            }
+            let v = &field.value[..];
+            if v.len() != 3 || !v.iter().all(u8::is_ascii_digit) || v[0] == b'0' {
+                return Err(Malformed::InvalidStatus);
+            }
+            status = Some(v.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0')));
+        } else {
+            check_regular(&field, &mut content_length)?;
+            regular.push(field);
+        }
+    }
+    // §8.3.2: "For HTTP/2 responses, a single ":status" pseudo-header field
+    // is defined that carries the HTTP status code field ... This
+    // pseudo-header field MUST be included in all responses, including
+    // interim responses; otherwise, the response is malformed".
+    let status = status.ok_or(Malformed::MissingOrExtraPseudo)?;
+    Ok(ParsedResponse {
+        head: ResponseHead {
+            status,
+            fields: regular,
+        },
+        content_length,
+    })
+}
+
+/// Checks a trailer section (§8.1): "Trailers MUST NOT include
+/// pseudo-header fields".
+pub(crate) fn check_trailers(fields: &[HeaderField]) -> Result<(), Malformed> {
+    let mut ignored = None;
+    for field in fields {
+        if field.name.first() == Some(&b':') {
+            return Err(Malformed::PseudoInTrailers);
+        }
+        check_regular(field, &mut ignored)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(list: &[(&str, &str)]) -> Vec<HeaderField> {
+        list.iter()
+            .map(|(n, v)| {
+                HeaderField::new(
+                    Bytes::copy_from_slice(n.as_bytes()),
+                    Bytes::copy_from_slice(v.as_bytes()),
+                )
+            })
+            .collect()
+    }
+
+    fn request(list: &[(&str, &str)]) -> Result<RequestHead, Malformed> {
+        parse_request(fields(list), false).map(|p| p.head)
+    }
+
+    const GET: [(&str, &str); 4] = [
+        (":method", "GET"),
+        (":scheme", "https"),
+        (":authority", "a"),
+        (":path", "/"),
+    ];
+
+    #[test]
+    fn rfc9113_8_3_1_valid_request() {
+        let head = request(&GET).unwrap();
+        assert_eq!(&head.method[..], b"GET");
+        assert_eq!(head.path.as_deref(), Some(&b"/"[..]));
+    }
+
+    #[test]
+    fn rfc9113_8_3_1_missing_method_scheme_or_path_is_malformed() {
+        for skip in [0, 1, 3] {
+            let list: Vec<_> = GET
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, f)| *f)
+                .collect();
+            assert_eq!(
+                request(&list),
+                Err(Malformed::MissingOrExtraPseudo),
+                "without {}",
+                GET[skip].0
+            );
+        }
+    }
+
+    #[test]
+    fn rfc9113_8_3_1_duplicate_pseudo_header_is_malformed() {
+        let mut list = GET.to_vec();
+        list.insert(1, (":method", "POST"));
+        assert_eq!(request(&list), Err(Malformed::DuplicatePseudo));
+    }
+
+    #[test]
+    fn rfc9113_8_3_pseudo_after_regular_is_malformed() {
+        let list = [
+            (":method", "GET"),
+            (":scheme", "https"),
+            ("accept", "*/*"),
+            (":path", "/"),
+        ];
+        assert_eq!(request(&list), Err(Malformed::PseudoAfterRegular));
+    }
+
+    #[test]
+    fn rfc9113_8_3_undefined_or_response_pseudo_in_request_is_malformed() {
+        let mut list = GET.to_vec();
+        list.push((":status", "200"));
+        assert_eq!(request(&list), Err(Malformed::UnknownPseudo));
+        let mut list = GET.to_vec();
+        list.push((":foo", "x"));
+        assert_eq!(request(&list), Err(Malformed::UnknownPseudo));
+    }
+
+    #[test]
+    fn rfc9113_8_3_1_empty_path_is_malformed() {
+        let list = [(":method", "GET"), (":scheme", "https"), (":path", "")];
+        assert_eq!(request(&list), Err(Malformed::EmptyPath));
+    }
+
+    #[test]
+    fn rfc9113_8_2_1_uppercase_field_name_is_malformed() {
+        let mut list = GET.to_vec();
+        list.push(("Accept", "*/*"));
+        assert_eq!(request(&list), Err(Malformed::InvalidName));
+    }
+
+    #[test]
+    fn rfc9113_8_2_1_value_with_cr_lf_nul_or_edge_whitespace_is_malformed() {
+        for bad in ["a\r\nb", "a\0", " a", "a\t"] {
+            let mut list = GET.to_vec();
+            list.push(("x", bad));
+            assert_eq!(request(&list), Err(Malformed::InvalidValue), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn rfc9113_8_2_2_connection_specific_fields_are_malformed() {
+        for name in [
+            "connection",
+            "keep-alive",
+            "proxy-connection",
+            "transfer-encoding",
+            "upgrade",
+        ] {
+            let mut list = GET.to_vec();
+            list.push((name, "x"));
+            assert_eq!(request(&list), Err(Malformed::ConnectionSpecific), "{name}");
+        }
+    }
+
+    #[test]
+    fn rfc9113_8_2_2_te_other_than_trailers_is_malformed() {
+        let mut list = GET.to_vec();
+        list.push(("te", "gzip"));
+        assert_eq!(request(&list), Err(Malformed::InvalidTe));
+        let mut list = GET.to_vec();
+        list.push(("te", "trailers"));
+        assert!(request(&list).is_ok());
+    }
+
+    #[test]
+    fn rfc9113_8_5_connect_has_only_method_and_authority() {
+        assert!(request(&[(":method", "CONNECT"), (":authority", "example.com:443")]).is_ok());
+        assert_eq!(
+            request(&[
+                (":method", "CONNECT"),
+                (":authority", "a:443"),
+                (":path", "/")
+            ]),
+            Err(Malformed::MissingOrExtraPseudo)
+        );
+        assert_eq!(
+            request(&[(":method", "CONNECT")]),
+            Err(Malformed::MissingOrExtraPseudo)
+        );
+    }
+
+    #[test]
+    fn rfc8441_4_protocol_needs_the_setting_and_connect() {
+        let list = [
+            (":method", "CONNECT"),
+            (":protocol", "websocket"),
+            (":scheme", "https"),
+            (":path", "/chat"),
+            (":authority", "a"),
+        ];
+        assert_eq!(request(&list).unwrap_err(), Malformed::UnexpectedProtocol);
+        let head = parse_request(fields(&list), true).unwrap().head;
+        assert_eq!(head.protocol.as_deref(), Some(&b"websocket"[..]));
+        let list = [
+            (":method", "CONNECT"),
+            (":protocol", "websocket"),
+            (":authority", "a"),
+        ];
+        assert_eq!(
+            parse_request(fields(&list), true).err(),
+            Some(Malformed::MissingOrExtraPseudo)
+        );
+    }
+
+    #[test]
+    fn rfc9113_8_1_1_differing_content_lengths_are_malformed() {
+        let mut list = GET.to_vec();
+        list.push(("content-length", "5"));
+        list.push(("content-length", "6"));
+        assert_eq!(request(&list), Err(Malformed::InvalidContentLength));
+        let mut list = GET.to_vec();
+        list.push(("content-length", "5, 5"));
+        assert_eq!(
+            parse_request(fields(&list), false).unwrap().content_length,
+            Some(5)
+        );
+        let mut list = GET.to_vec();
+        list.push(("content-length", "-1"));
+        assert_eq!(request(&list), Err(Malformed::InvalidContentLength));
+    }
+
+    #[test]
+    fn rfc9113_8_3_1_host_differing_from_authority_is_malformed() {
+        let mut list = GET.to_vec();
+        list.push(("host", "b"));
+        assert_eq!(request(&list), Err(Malformed::HostMismatch));
+    }
+
+    #[test]
+    fn rfc9113_8_3_2_response_needs_a_three_digit_status() {
+        assert_eq!(
+            parse_response(fields(&[(":status", "200")]))
+                .unwrap()
+                .head
+                .status,
+            200
+        );
+        assert_eq!(
+            parse_response(fields(&[("server", "x")])).err(),
+            Some(Malformed::MissingOrExtraPseudo)
+        );
+        assert_eq!(
+            parse_response(fields(&[(":status", "20")])).err(),
+            Some(Malformed::InvalidStatus)
+        );
+        assert_eq!(
+            parse_response(fields(&[(":status", "200"), (":path", "/")])).err(),
+            Some(Malformed::UnknownPseudo)
+        );
+    }
+
+    #[test]
+    fn rfc9113_8_1_trailers_must_not_carry_pseudo_headers() {
+        assert_eq!(
+            check_trailers(&fields(&[(":status", "200")])),
+            Err(Malformed::PseudoInTrailers)
+        );
+        assert_eq!(check_trailers(&fields(&[("grpc-status", "0")])), Ok(()));
+    }
+}
