@@ -85,13 +85,13 @@ pub enum HuffmanMode {
 pub struct Encoder {
     table: EncoderTable,
     /// The table size the peer allows (its SETTINGS_HEADER_TABLE_SIZE).
-    peer_max_table_size: usize,
+    peer_max_table_size: u32,
     /// The largest table this encoder uses, whatever the peer allows.
-    table_size_limit: usize,
+    table_size_limit: u32,
     /// The table size to switch to at the next block.
-    target_table_size: usize,
+    target_table_size: u32,
     /// The smallest table size since the last block, when it changed.
-    pending_min_table_size: Option<usize>,
+    pending_min_table_size: Option<u32>,
     huffman: HuffmanMode,
     index_everything: bool,
     never_index_set_cookie: bool,
@@ -100,6 +100,12 @@ pub struct Encoder {
     /// fields in the same order request after request, so checking that
     /// entry first finds most repeats with one comparison and no hashing.
     hints: Vec<u64>,
+}
+
+/// Table sizes are SETTINGS values, 32 bits in HTTP/2; keeping them in
+/// `u32` keeps the encoder small, which idle connections pay for.
+fn to_u32(size: usize) -> u32 {
+    u32::try_from(size).unwrap_or(u32::MAX)
 }
 
 /// A hint that points at no entry.
@@ -126,9 +132,9 @@ impl Encoder {
     pub fn with_table_size(size: usize) -> Self {
         Encoder {
             table: EncoderTable::new(size),
-            peer_max_table_size: size,
-            table_size_limit: size.max(DEFAULT_TABLE_SIZE),
-            target_table_size: size,
+            peer_max_table_size: to_u32(size),
+            table_size_limit: to_u32(size.max(DEFAULT_TABLE_SIZE)),
+            target_table_size: to_u32(size),
             pending_min_table_size: None,
             huffman: HuffmanMode::WhenShorter,
             index_everything: false,
@@ -145,9 +151,12 @@ impl Encoder {
     /// block (RFC 7541 §4.2): if the size went down and back up between two
     /// blocks, both the smallest and the final size are sent.
     pub fn set_max_table_size(&mut self, max: usize) {
+        let max = to_u32(max);
         self.peer_max_table_size = max;
         let size = max.min(self.table_size_limit);
-        let smallest = self.pending_min_table_size.unwrap_or(self.table.max_size());
+        let smallest = self
+            .pending_min_table_size
+            .unwrap_or(to_u32(self.table.max_size()));
         self.pending_min_table_size = Some(smallest.min(size));
         self.target_table_size = size;
     }
@@ -156,8 +165,8 @@ impl Encoder {
     /// the table costs about that much memory. The default is 4,096; a
     /// lower value is announced at the start of the next block.
     pub fn set_table_size_limit(&mut self, limit: usize) {
-        self.table_size_limit = limit;
-        self.set_max_table_size(self.peer_max_table_size);
+        self.table_size_limit = to_u32(limit);
+        self.set_max_table_size(self.peer_max_table_size as usize);
     }
 
     /// Chooses when string literals are Huffman-coded.
@@ -188,7 +197,7 @@ impl Encoder {
     /// The maximum size of the dynamic table, as last announced or about
     /// to be announced.
     pub fn dynamic_table_max_size(&self) -> usize {
-        self.target_table_size
+        self.target_table_size as usize
     }
 
     /// The dynamic table's entries, newest first.
@@ -227,8 +236,9 @@ impl Encoder {
         let Some(smallest) = self.pending_min_table_size.take() else {
             return;
         };
+        let smallest = smallest as usize;
         let announced = self.table.max_size();
-        let target = self.target_table_size;
+        let target = self.target_table_size as usize;
         if smallest < announced && smallest < target {
             integer::encode(smallest, 5, 0x20, dst);
             self.table.set_max_size(smallest);
