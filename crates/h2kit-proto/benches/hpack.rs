@@ -1,6 +1,7 @@
 //! HPACK side by side: h2kit, the `h2` crate (hyper's HTTP/2; its HPACK is
-//! private, so HEADERS frames go through `h2::Codec` over memory, and h2kit
-//! frames its blocks the same way) and `httlib-hpack` (pure HPACK).
+//! private, so HEADERS frames go through `h2::Codec` over memory, and h2kit's
+//! blocks go through its frame layer the way its connection sends and reads
+//! them) and `httlib-hpack` (pure HPACK).
 //!
 //! Workloads:
 //! - `request`: one connection's 1,000 requests shaped like the HTTP/1
@@ -21,6 +22,9 @@ mod stories;
 
 use bytes::{Buf, Bytes, BytesMut};
 use criterion::{BatchSize, Criterion, Throughput};
+use h2kit_proto::frame::{
+    FRAME_HEADER_LEN, Frame, FrameDecoder, FrameHeader, FrameType, StreamId, flags,
+};
 use h2kit_proto::hpack::{Decoder, Encoder, HeaderField};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -109,15 +113,14 @@ fn request_workload() -> Vec<Vec<(String, String)>> {
 }
 
 // ---------------------------------------------------------------------------
-// h2kit: HPACK blocks in hand-made HEADERS frames (the frame layer is being
-// written on another branch).
+// h2kit: HPACK blocks in HEADERS frames, framed as the h2kit connection does
+// (`frame::FrameHeader` plus the block) and read back with `FrameDecoder`.
 
-const FRAME_HEADER_LEN: usize = 9;
-const HEADERS: u8 = 0x1;
-const END_STREAM_END_HEADERS: u8 = 0x1 | 0x4;
-
-fn h2kit_encode_frames<'a, I, F>(
+/// Encodes one field list as a HEADERS frame (END_STREAM, END_HEADERS)
+/// appended to `out`, via the reusable `block` buffer.
+fn h2kit_encode_frame<'a, I, F>(
     encoder: &mut Encoder,
+    block: &mut BytesMut,
     stream_id: u32,
     fields: I,
     out: &mut BytesMut,
@@ -125,43 +128,48 @@ fn h2kit_encode_frames<'a, I, F>(
     I: IntoIterator<Item = F>,
     F: Into<h2kit_proto::hpack::FieldRef<'a>>,
 {
-    let start = out.len();
-    out.extend_from_slice(&[0; FRAME_HEADER_LEN]);
-    encoder.encode(fields, out);
-    let len = out.len() - start - FRAME_HEADER_LEN;
-    assert!(len < 1 << 14, "block fits one frame");
-    let head = &mut out[start..start + FRAME_HEADER_LEN];
-    head[..3].copy_from_slice(&(len as u32).to_be_bytes()[1..]);
-    head[3] = HEADERS;
-    head[4] = END_STREAM_END_HEADERS;
-    head[5..].copy_from_slice(&stream_id.to_be_bytes());
+    block.clear();
+    encoder.encode(fields, block);
+    assert!(block.len() < 1 << 14, "block fits one frame");
+    FrameHeader {
+        length: block.len() as u32,
+        kind: FrameType::HEADERS,
+        flags: flags::END_STREAM | flags::END_HEADERS,
+        stream_id: StreamId::new(stream_id),
+    }
+    .encode(out);
+    out.extend_from_slice(block);
 }
 
-fn h2kit_encode_requests(requests: &[Vec<(String, String)>], out: &mut BytesMut) {
+fn h2kit_encode_requests(
+    requests: &[Vec<(String, String)>],
+    block: &mut BytesMut,
+    out: &mut BytesMut,
+) {
     let mut encoder = Encoder::new();
     out.clear();
     for (i, req) in requests.iter().enumerate() {
         let fields = req.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes()));
-        h2kit_encode_frames(&mut encoder, 2 * i as u32 + 1, fields, out);
+        h2kit_encode_frame(&mut encoder, block, 2 * i as u32 + 1, fields, out);
     }
 }
 
-/// Decodes a stream of HEADERS frames; returns the number of fields.
+/// Decodes a stream of HEADERS frames with `FrameDecoder` and the HPACK
+/// decoder; returns the number of fields.
 fn h2kit_decode_frames(stream: &Bytes, fields: &mut Vec<HeaderField>) -> usize {
+    let mut frames = FrameDecoder::new();
     let mut decoder = Decoder::new(4096);
-    let mut pos = 0;
+    let mut buf = BytesMut::from(&stream[..]);
     let mut count = 0;
-    while pos + FRAME_HEADER_LEN <= stream.len() {
-        let head = &stream[pos..pos + FRAME_HEADER_LEN];
-        let len = u32::from_be_bytes([0, head[0], head[1], head[2]]) as usize;
-        assert_eq!(head[3], HEADERS);
-        let block = stream.slice(pos + FRAME_HEADER_LEN..pos + FRAME_HEADER_LEN + len);
+    while let Some(frame) = frames.decode(&mut buf).expect("h2kit frames decode") {
+        let Frame::Headers(headers) = frame else {
+            panic!("unexpected frame {frame:?}")
+        };
         decoder
-            .decode(&block, |f| fields.push(f))
+            .decode(&headers.fragment, |f| fields.push(f))
             .expect("h2kit decodes");
         count += fields.len();
         fields.clear();
-        pos += FRAME_HEADER_LEN + len;
     }
     count
 }
@@ -460,17 +468,20 @@ fn h2kit_encode_corpus(corpus: &Corpus, out: &mut Vec<u8>) -> usize {
 }
 
 /// h2-framed corpus streams: per wired story, its blocks as HEADERS frames.
-fn frame_corpus(corpus: &Corpus) -> Vec<(Vec<(usize, usize)>, Bytes)> {
+fn frame_corpus(corpus: &Corpus) -> Vec<(TableSizeChanges, Bytes)> {
     corpus
         .wired
         .iter()
         .map(|(sizes, blocks)| {
             let mut out = BytesMut::new();
             for (i, block) in blocks.iter().enumerate() {
-                let len = block.len() as u32;
-                out.extend_from_slice(&len.to_be_bytes()[1..]);
-                out.extend_from_slice(&[HEADERS, END_STREAM_END_HEADERS]);
-                out.extend_from_slice(&(2 * i as u32 + 1).to_be_bytes());
+                FrameHeader {
+                    length: block.len() as u32,
+                    kind: FrameType::HEADERS,
+                    flags: flags::END_STREAM | flags::END_HEADERS,
+                    stream_id: StreamId::new(2 * i as u32 + 1),
+                }
+                .encode(&mut out);
                 out.extend_from_slice(block);
             }
             (sizes.clone(), out.freeze())
@@ -527,7 +538,8 @@ fn main() {
     // Encoded once, to decode in the timed loops (each codec decodes its own
     // encoding).
     let mut h2kit_stream = BytesMut::new();
-    h2kit_encode_requests(&requests, &mut h2kit_stream);
+    let mut block = BytesMut::with_capacity(1024);
+    h2kit_encode_requests(&requests, &mut block, &mut h2kit_stream);
     let h2kit_stream = h2kit_stream.freeze();
     let h2_frames = || -> Vec<h2::frame::Headers> {
         request_lists
@@ -586,7 +598,7 @@ fn main() {
         let mut out = BytesMut::with_capacity(h2kit_stream.len());
         g.bench_function("h2kit_encode", |b| {
             mark("hpack_request", "h2kit_encode");
-            b.iter(|| h2kit_encode_requests(black_box(&requests), &mut out))
+            b.iter(|| h2kit_encode_requests(black_box(&requests), &mut block, &mut out))
         });
         g.bench_function("h2_encode", |b| {
             mark("hpack_request", "h2_encode");
@@ -676,7 +688,7 @@ fn main() {
     };
 
     let mut out = BytesMut::with_capacity(h2kit_stream.len());
-    let enc_allocs = count_allocations(|| h2kit_encode_requests(&requests, &mut out));
+    let enc_allocs = count_allocations(|| h2kit_encode_requests(&requests, &mut block, &mut out));
     let mut fields = Vec::with_capacity(16);
     let dec_allocs = count_allocations(|| {
         h2kit_decode_frames(&h2kit_stream, &mut fields);

@@ -20,6 +20,10 @@ const MAX_PRESIZED_ENTRIES: usize = 512;
 /// The smallest arena chunk: small tables still get a few entries per chunk.
 const MIN_CHUNK: usize = 512;
 
+/// The largest arena chunk made for the table's size (a larger entry gets
+/// a chunk of its own size).
+const MAX_CHUNK: usize = 16 * 1024;
+
 /// Where a name or value the decoder hands out lives.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Src<'a> {
@@ -199,7 +203,11 @@ impl DynamicTable {
     /// Makes room in the arena for `n` bytes.
     fn reserve(&mut self, n: usize) {
         if self.arena.capacity() == 0 {
-            self.arena = BytesMut::with_capacity(n.max(self.max_size).max(MIN_CHUNK));
+            // A chunk the size of the table, within bounds: a large table
+            // fills several chunks rather than reserving all its room for a
+            // first small entry.
+            let chunk = self.max_size.clamp(MIN_CHUNK, MAX_CHUNK);
+            self.arena = BytesMut::with_capacity(n.max(chunk));
         } else {
             // Reuses the chunk when nothing else refers to it any more, else
             // starts a new chunk at least as large as the first.
