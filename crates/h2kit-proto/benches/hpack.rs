@@ -413,17 +413,22 @@ fn load_corpus() -> Corpus {
                 continue;
             }
             let mut sizes = Vec::new();
-            let mut blocks = Vec::new();
+            // One contiguous buffer per story, as h2 reads its frames from
+            // one stream, so that both decoders see the same memory layout.
+            let mut all = Vec::new();
+            let mut ranges = Vec::new();
             for (i, case) in story.cases.iter().enumerate() {
-                if let (Some(size), Some(wire)) = (case.header_table_size, &case.wire) {
+                let Some(wire) = &case.wire else { continue };
+                if let Some(size) = case.header_table_size {
                     if size != 4096 || i > 0 {
                         sizes.push((i, size));
                     }
-                    blocks.push(Bytes::from(wire.clone()));
-                } else if let Some(wire) = &case.wire {
-                    blocks.push(Bytes::from(wire.clone()));
                 }
+                ranges.push(all.len()..all.len() + wire.len());
+                all.extend_from_slice(wire);
             }
+            let all = Bytes::from(all);
+            let blocks = ranges.into_iter().map(|r| all.slice(r)).collect();
             corpus.wired.push((sizes, blocks));
         }
     }
