@@ -32,6 +32,7 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 
 // ---------------------------------------------------------------------------
 // Allocation counting (enabled only in the untimed counting pass).
@@ -529,6 +530,43 @@ fn median_ns(group: &str, id: &str) -> Option<f64> {
     json["median"]["point_estimate"].as_f64()
 }
 
+/// Times `ours` and `theirs` alternately, `pairs` times each (each closure
+/// does its own untimed setup and returns the time of its work), and returns
+/// the medians of each and of the ratio theirs/ours. On a machine shared with
+/// other work, load changes between criterion's separate measurements;
+/// alternating exposes both sides to the same load.
+fn interleaved(
+    pairs: usize,
+    mut ours: impl FnMut() -> Duration,
+    mut theirs: impl FnMut() -> Duration,
+) -> (f64, f64, f64) {
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (mut a, mut b, mut r) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..pairs {
+        let (x, y) = if i % 2 == 0 {
+            let x = ours();
+            (x, theirs())
+        } else {
+            let y = theirs();
+            (ours(), y)
+        };
+        let (x, y) = (x.as_secs_f64() * 1e9, y.as_secs_f64() * 1e9);
+        a.push(x);
+        b.push(y);
+        r.push(y / x);
+    }
+    (median(a), median(b), median(r))
+}
+
+fn timed(f: impl FnOnce()) -> Duration {
+    let start = Instant::now();
+    f();
+    start.elapsed()
+}
+
 fn main() {
     let requests = request_workload();
     let request_lists: Vec<Vec<(Vec<u8>, Vec<u8>)>> = requests
@@ -807,4 +845,93 @@ fn main() {
     println!(
         "raw-data lists encoded: h2kit {h2kit_corpus_bytes} octets; h2 {h2_corpus_bytes} octets (its {h2_encodable} lists)"
     );
+
+    // ---- The same comparisons, interleaved (robust to changing load). ----
+    if std::env::var_os("H2KIT_BENCH_NO_INTERLEAVED").is_none() {
+        const PAIRS: usize = 101;
+        let report = |what: &str, n: usize, (ours, theirs, ratio): (f64, f64, f64)| {
+            println!(
+                "{what:<24} h2kit {:>7.0} ns  h2 {:>7.0} ns  h2/h2kit {ratio:.2}x",
+                ours / n as f64,
+                theirs / n as f64
+            );
+        };
+        println!();
+        println!("== interleaved h2kit/h2 rounds, medians of {PAIRS} pairs, per block or list ==");
+        let mut block = BytesMut::with_capacity(1024);
+        let mut out = BytesMut::with_capacity(h2kit_stream.len());
+        report(
+            "request encode",
+            REQUESTS,
+            interleaved(
+                PAIRS,
+                || timed(|| h2kit_encode_requests(&requests, &mut block, &mut out)),
+                || {
+                    let frames = h2_frames();
+                    timed(|| {
+                        black_box(h2_encode(frames));
+                    })
+                },
+            ),
+        );
+        let mut fields = Vec::with_capacity(16);
+        report(
+            "request decode",
+            REQUESTS,
+            interleaved(
+                PAIRS,
+                || {
+                    timed(|| {
+                        black_box(h2kit_decode_frames(&h2kit_stream, &mut fields));
+                    })
+                },
+                || {
+                    timed(|| {
+                        black_box(h2_decode(&h2_stream, &[]));
+                    })
+                },
+            ),
+        );
+        let mut fields = Vec::with_capacity(64);
+        report(
+            "corpus decode",
+            corpus_blocks,
+            interleaved(
+                PAIRS / 4,
+                || {
+                    timed(|| {
+                        black_box(h2kit_decode_corpus(&corpus, &mut fields));
+                    })
+                },
+                || {
+                    timed(|| {
+                        for (sizes, stream) in &h2_corpus {
+                            black_box(h2_decode(stream, sizes));
+                        }
+                    })
+                },
+            ),
+        );
+        let mut out = Vec::with_capacity(4096);
+        report(
+            "corpus encode",
+            corpus_lists,
+            interleaved(
+                PAIRS / 4,
+                || {
+                    timed(|| {
+                        black_box(h2kit_encode_corpus(&corpus, &mut out));
+                    })
+                },
+                || {
+                    let stories = h2_corpus_frames();
+                    timed(|| {
+                        for frames in stories {
+                            black_box(h2_encode(frames));
+                        }
+                    })
+                },
+            ),
+        );
+    }
 }
