@@ -252,10 +252,7 @@ impl Connection {
     /// With automatic flow control, taking a [`Event::Data`] gives its
     /// octets back to the peer as window.
     pub fn poll_event(&mut self) -> Option<Event> {
-        let Some(event) = self.events.pop_front() else {
-            self.trim_if_idle();
-            return None;
-        };
+        let event = self.events.pop_front()?;
         if let Event::Data {
             stream_id, data, ..
         } = &event
@@ -366,9 +363,23 @@ impl Connection {
         !self.out.is_empty() || (!self.ready.is_empty() && self.conn_send.available() > 0)
     }
 
-    /// Gives back buffer memory while no stream is live, so an idle
-    /// connection holds almost nothing (a server may keep thousands). Busy
-    /// connections keep their buffers, so the hot path does not allocate.
+    /// True when buffers hold memory an idle connection could give back.
+    fn has_trimmable_memory(&self) -> bool {
+        if !self.streams.is_empty() || self.field_block.is_some() {
+            return false;
+        }
+        (self.recv_buf.is_empty() && self.recv_buf.capacity() > 0)
+            || (self.out.is_empty() && self.out.capacity() > 0)
+            || self.block_buf.capacity() > 0
+            || (self.events.is_empty() && self.events.capacity() > 0)
+            || (self.settings.pending.is_empty() && self.settings.pending.capacity() > 0)
+    }
+
+    /// Gives back buffer memory once no stream is live, so an idle
+    /// connection holds almost nothing (a server may keep thousands). Called
+    /// from `handle_timeout` after `Config::idle_trim_delay` of quiet, so
+    /// busy connections keep their buffers and the hot path does not
+    /// allocate.
     fn trim_if_idle(&mut self) {
         if !self.streams.is_empty() || self.field_block.is_some() {
             return;

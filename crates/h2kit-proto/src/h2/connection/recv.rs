@@ -120,7 +120,6 @@ impl Connection {
         if self.recv_buf.is_empty() && self.recv_buf.capacity() > 64 * 1024 {
             self.recv_buf = BytesMut::new();
         }
-        self.trim_if_idle();
         Ok(())
     }
 

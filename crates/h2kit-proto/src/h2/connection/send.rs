@@ -279,7 +279,7 @@ impl Connection {
         let start = dst.len();
         if dst.is_empty() {
             // Hand over the queued control bytes without copying them.
-            *dst = std::mem::take(&mut self.out);
+            std::mem::swap(dst, &mut self.out);
         } else {
             dst.extend_from_slice(&self.out);
             self.out.clear();
@@ -304,7 +304,6 @@ impl Connection {
                 }
             }
         }
-        self.trim_if_idle();
         dst.len() - start
     }
 

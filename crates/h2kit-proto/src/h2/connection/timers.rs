@@ -111,6 +111,12 @@ impl Connection {
             self.connection_error(ErrorCode::NO_ERROR, "keep-alive ping timed out");
             return;
         }
+        if t.last_recv
+            .is_some_and(|last| now.duration_since(last) >= self.config.idle_trim_delay)
+        {
+            self.trim_if_idle();
+        }
+        let t = &mut self.timers;
         if let (Some(interval), Some(last)) = (self.config.keepalive_interval, t.last_recv) {
             if t.keepalive_deadline.is_none() && now.duration_since(last) >= interval {
                 t.keepalive_deadline = Some(now + self.config.keepalive_timeout);
@@ -133,7 +139,11 @@ impl Connection {
             (Some(interval), Some(last)) if t.keepalive_deadline.is_none() => Some(last + interval),
             _ => None,
         };
-        [t.settings_deadline, t.keepalive_deadline, keepalive]
+        let trim = match t.last_recv {
+            Some(last) if self.has_trimmable_memory() => Some(last + self.config.idle_trim_delay),
+            _ => None,
+        };
+        [t.settings_deadline, t.keepalive_deadline, keepalive, trim]
             .into_iter()
             .flatten()
             .min()
