@@ -1302,3 +1302,56 @@ proptest! {
         }
     }
 }
+
+// ------------------------------------------------------ window auto-tuning
+
+/// Downloads `size` octets on one stream, feeding the body as capacity
+/// allows, and returns how many pump rounds it took.
+fn download(p: &mut Pair, size: usize) -> usize {
+    let id = p.client.send_request(&GET, true).unwrap();
+    p.pump();
+    p.server
+        .send_response(id, 200, &[] as &[(&str, &str)], false)
+        .unwrap();
+    let body = Bytes::from(vec![0x5a; size]);
+    let mut sent = 0;
+    let mut rounds = 0;
+    while sent < size {
+        let room = p.server.send_capacity(id).min(size - sent);
+        if room > 0 {
+            p.server
+                .send_data(id, body.slice(sent..sent + room), sent + room == size)
+                .unwrap();
+            sent += room;
+        }
+        p.pump();
+        rounds += 1;
+        assert!(rounds < 100_000);
+    }
+    p.pump();
+    assert_eq!(body_of(&p.client_events, id).0.len(), size);
+    rounds
+}
+
+#[test]
+fn auto_tuning_grows_the_receive_windows_of_a_fast_stream() {
+    let client = Config {
+        auto_tune_windows: true,
+        ..Config::default()
+    };
+    let mut p = Pair::new(client, Config::default());
+    p.pump();
+    download(&mut p, 8 << 20);
+    let window = p.server.peer_settings().initial_window_size;
+    assert!(window >= 65_535 * 8, "stream window grew only to {window}");
+    assert!(window <= Config::default().max_auto_tuned_window);
+    assert!(p.server.connection_window() > 0);
+}
+
+#[test]
+fn without_auto_tuning_windows_stay_as_configured() {
+    let mut p = Pair::default();
+    p.pump();
+    download(&mut p, 1 << 20);
+    assert_eq!(p.server.peer_settings().initial_window_size, 65_535);
+}

@@ -11,6 +11,7 @@
 //! `send.rs` the application's actions and the outgoing byte stream,
 //! `settings.rs` the SETTINGS exchange, `timers.rs` time.
 
+mod autotune;
 mod recv;
 mod send;
 mod settings;
@@ -138,7 +139,9 @@ pub struct Connection {
     goaway_received: Option<StreamId>,
     /// Graceful shutdown: the first GOAWAY went out and a PING is
     /// measuring one round trip before the final GOAWAY.
-    shutdown_ping: Option<[u8; 8]>,
+    shutdown_pending: bool,
+    /// Receive-window auto-tuning state, allocated once data flows.
+    bdp: Option<Box<autotune::Bdp>>,
     /// Boxed: rarely set, and an idle connection should stay small.
     closed: Option<Box<ConnectionError>>,
     flood: timers::FloodCounters,
@@ -230,7 +233,8 @@ impl Connection {
             timers: timers::Timers::default(),
             goaway_sent: None,
             goaway_received: None,
-            shutdown_ping: None,
+            shutdown_pending: false,
+            bdp: None,
             closed: None,
             flood,
             config,
@@ -353,7 +357,7 @@ impl Connection {
     pub fn is_done(&self) -> bool {
         self.closed.is_some()
             || ((self.goaway_sent.is_some() || self.goaway_received.is_some())
-                && self.shutdown_ping.is_none()
+                && !self.shutdown_pending
                 && self.streams.is_empty()
                 && self.pending_opens.is_empty())
     }

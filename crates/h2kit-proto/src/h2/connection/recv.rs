@@ -4,6 +4,7 @@ use super::super::event::{Event, Initiator};
 use super::super::message::{Section, SectionBuilder, SectionKind};
 use super::super::state::{Outcome, StreamState, Transition};
 use super::super::stream::Stream;
+use super::autotune::BDP_PING;
 use super::timers::{Flood, KEEPALIVE_PING, SHUTDOWN_PING};
 use super::{Connection, ConnectionError, PREFACE, Role};
 use crate::ErrorCode;
@@ -223,6 +224,7 @@ impl Connection {
             }
         }
         stream.unreleased += frame.payload.len() as u64;
+        self.autotune_on_data(len);
         if !frame.payload.is_empty() || frame.end_stream {
             self.events.push_back(Event::Data {
                 stream_id: id,
@@ -713,8 +715,10 @@ impl Connection {
         }
         // §6.7: "An endpoint MUST NOT respond to PING frames containing this
         // flag."
-        if frame.payload == SHUTDOWN_PING && self.shutdown_ping.is_some() {
+        if frame.payload == SHUTDOWN_PING && self.shutdown_pending {
             self.shutdown_ping_acked();
+        } else if frame.payload == BDP_PING {
+            self.autotune_on_ack();
         } else if frame.payload == KEEPALIVE_PING {
             self.keepalive_acked();
         } else {

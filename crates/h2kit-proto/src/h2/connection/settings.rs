@@ -127,6 +127,10 @@ impl Connection {
         Ok(())
     }
 
+    pub(super) fn send_settings_frame(&mut self, settings: Settings) {
+        self.send_settings(settings);
+    }
+
     fn send_settings(&mut self, settings: Settings) {
         if let Some(window) = settings.initial_window_size() {
             if window > self.settings.local_initial_window {

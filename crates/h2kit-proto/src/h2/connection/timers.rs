@@ -205,7 +205,7 @@ impl Connection {
     /// flight, and a PING; when the PING returns, the final GOAWAY names the
     /// last stream actually processed. Streams in progress finish normally.
     pub fn shutdown(&mut self) {
-        if self.closed.is_some() || self.shutdown_ping.is_some() || self.goaway_sent.is_some() {
+        if self.closed.is_some() || self.shutdown_pending || self.goaway_sent.is_some() {
             return;
         }
         if self.role == super::Role::Client {
@@ -224,13 +224,13 @@ impl Connection {
             payload: SHUTDOWN_PING,
         })
         .encode(&mut self.out);
-        self.shutdown_ping = Some(SHUTDOWN_PING);
+        self.shutdown_pending = true;
     }
 
     /// The shutdown PING returned: every stream the client opened before
     /// our first GOAWAY has reached us, so the final GOAWAY can name it.
     pub(super) fn shutdown_ping_acked(&mut self) {
-        self.shutdown_ping = None;
+        self.shutdown_pending = false;
         let last = StreamId::new(self.last_processed_peer_id);
         self.send_goaway(ErrorCode::NO_ERROR, last, Bytes::new());
     }
