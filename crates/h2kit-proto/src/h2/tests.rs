@@ -1355,3 +1355,5 @@ fn without_auto_tuning_windows_stay_as_configured() {
     download(&mut p, 1 << 20);
     assert_eq!(p.server.peer_settings().initial_window_size, 65_535);
 }
+
+mod priorities;

@@ -22,6 +22,7 @@ use super::config::Config;
 use super::error::{ConnectionError, UserError};
 use super::event::{Event, Initiator};
 use super::flow::{DEFAULT_WINDOW, RecvWindow, SendWindow};
+use super::schedule::Scheduler;
 use super::state::StreamState;
 use crate::ErrorCode;
 use crate::frame::{FrameDecoder, GoAway, StreamId};
@@ -123,8 +124,8 @@ pub struct Connection {
     /// Recently closed stream ids and whether we reset them, so late frames
     /// get the answer §5.1 gives for "closed" (bounded).
     recently_closed: VecDeque<(u32, bool)>,
-    /// Streams with DATA to send and window to send it (round-robin).
-    ready: VecDeque<StreamId>,
+    /// Streams with DATA to send and window to send it.
+    scheduler: Scheduler,
 
     // ---- flow control ----
     conn_send: SendWindow,
@@ -226,7 +227,7 @@ impl Connection {
             last_processed_peer_id: 0,
             pending_opens: VecDeque::new(),
             recently_closed: VecDeque::new(),
-            ready: VecDeque::new(),
+            scheduler: Scheduler::default(),
             conn_send: SendWindow::new(DEFAULT_WINDOW),
             conn_recv: RecvWindow::new(DEFAULT_WINDOW),
             events: VecDeque::new(),
@@ -364,7 +365,7 @@ impl Connection {
 
     /// True when output is waiting for `poll_transmit`.
     pub fn wants_write(&self) -> bool {
-        !self.out.is_empty() || (!self.ready.is_empty() && self.conn_send.available() > 0)
+        !self.out.is_empty() || (!self.scheduler.is_empty() && self.conn_send.available() > 0)
     }
 
     /// True when buffers hold memory an idle connection could give back.
@@ -462,7 +463,7 @@ impl Connection {
                 retry_safe: true,
             });
         }
-        self.ready.clear();
+        self.scheduler.clear();
         self.events.push_back(Event::ConnectionTerminated {
             code,
             last_stream_id: last,

@@ -167,9 +167,16 @@ impl Connection {
                 ErrorCode::PROTOCOL_ERROR,
                 "PRIORITY_UPDATE sent by a server",
             )),
-            // Priority signals are accepted and validated by the frame layer;
-            // scheduling by them comes with the priorities work.
-            Frame::Priority(_) | Frame::PriorityUpdate(_) => Ok(()),
+            Frame::Priority(p) => {
+                // §5.3.2 deprecates these signals, but a peer may still send
+                // them; the tree scheduler uses them.
+                self.scheduler
+                    .set_dependency(self.config.scheduler, p.stream_id, p.priority);
+                Ok(())
+            }
+            Frame::PriorityUpdate(u) => {
+                self.on_priority_update(u.prioritized_stream_id, &u.field_value)
+            }
             // §5.5: "Implementations MUST discard frames that have unknown or
             // unsupported types."
             Frame::Unknown(_) => Ok(()),
@@ -389,6 +396,10 @@ impl Connection {
                 // as a stream error (Section 5.4.2) of type PROTOCOL_ERROR."
                 // A header list over our limit is refused the same way.
                 let refused = self_dependent || too_large;
+                if let (Some(p), false) = (priority, self_dependent) {
+                    self.scheduler
+                        .set_dependency(self.config.scheduler, block.stream_id, p);
+                }
                 self.on_header_block(block.stream_id, section, end_stream, refused)
             }
             BlockKind::PushPromise { promised } => {
@@ -582,6 +593,17 @@ impl Connection {
         );
         stream.state = StreamState::Open;
         stream.recv_content_length = parsed.content_length;
+        // RFC 9218 §5: the `priority` request field; a PRIORITY_UPDATE that
+        // arrived before the request is the more recent signal and wins.
+        let from_field = parsed
+            .head
+            .fields
+            .iter()
+            .filter(|f| &f.name[..] == b"priority");
+        stream.priority = from_field.fold(stream.priority, |p, f| p.updated(&f.value));
+        if let Some(early) = self.scheduler.take_early(id) {
+            stream.priority = early;
+        }
         self.streams.insert(stream);
         if self.config.lifecycle_events {
             self.events.push_back(Event::StreamActive { stream_id: id });
@@ -808,6 +830,45 @@ impl Connection {
         Ok(())
     }
 
+    /// RFC 9218 §7.1: a client reprioritises a response.
+    fn on_priority_update(&mut self, id: StreamId, value: &[u8]) -> Handled {
+        if let Some(stream) = self.streams.get_mut(id) {
+            stream.priority = stream.priority.updated(value);
+            let priority = stream.priority;
+            self.scheduler.reprioritize(id, priority);
+            return Ok(());
+        }
+        if self.missing_stream_state(id) != MissingStream::Idle {
+            // "Servers can discard frames where the prioritized stream ID
+            // refers to a stream in the "half-closed (local)" or "closed"
+            // state".
+            return Ok(());
+        }
+        if id.is_server_initiated() {
+            // "Servers that receive a PRIORITY_UPDATE for a push stream in the
+            // "idle" state MUST respond with a connection error of type
+            // PROTOCOL_ERROR."
+            return Err(conn(
+                ErrorCode::PROTOCOL_ERROR,
+                "PRIORITY_UPDATE for an idle push stream",
+            ));
+        }
+        let priority = super::super::Priority::parse(value);
+        let remembered = self.scheduler.remember_early(id, priority);
+        // "The number of streams that have been prioritized but remain in the
+        // "idle" state plus the number of active streams ... MUST NOT exceed
+        // the value of the SETTINGS_MAX_CONCURRENT_STREAMS parameter. Servers
+        // that receive such a PRIORITY_UPDATE MUST respond with a connection
+        // error of type PROTOCOL_ERROR."
+        if remembered + self.streams.active(true) > self.config.max_concurrent_streams as usize {
+            return Err(conn(
+                ErrorCode::PROTOCOL_ERROR,
+                "too many PRIORITY_UPDATEs for idle streams",
+            ));
+        }
+        Ok(())
+    }
+
     // ---- helpers ----
 
     /// The peer ended its side of a stream.
@@ -862,6 +923,7 @@ impl Connection {
     /// Forgets a closed stream, remembering its id for late frames.
     pub(super) fn close_stream(&mut self, id: StreamId, reset_by_us: bool) {
         if let Some(stream) = self.streams.remove(id) {
+            self.scheduler.remove(id, stream.scheduled);
             // Whatever the application had not yet released is released now,
             // so the connection window does not leak.
             let unreleased = stream.unreleased.min(u64::from(u32::MAX)) as u32;

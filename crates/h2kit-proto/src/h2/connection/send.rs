@@ -3,6 +3,7 @@
 use super::super::error::UserError;
 use super::super::event::Initiator;
 use super::super::message::{valid_name, valid_value};
+use super::super::priority::Priority;
 use super::super::state::{Outcome, StreamState, Transition};
 use super::super::stream::Stream;
 use super::{Connection, Role};
@@ -284,22 +285,22 @@ impl Connection {
             dst.extend_from_slice(&self.out);
             self.out.clear();
         }
+        let kind = self.config.scheduler;
         while dst.len() - start < TRANSMIT_BATCH && self.closed.is_none() {
-            let Some(id) = self.ready.pop_front() else {
+            let Some(entry) = self.scheduler.pop(kind) else {
                 break;
             };
-            let more = self.write_data_frame(id, dst);
-            match more {
-                FrameResult::More => self.ready.push_back(id),
+            match self.write_data_frame(entry.id, dst) {
+                FrameResult::More => self.scheduler.requeue(kind, entry),
                 FrameResult::Blocked | FrameResult::Done => {
-                    if let Some(stream) = self.streams.get_mut(id) {
+                    if let Some(stream) = self.streams.get_mut(entry.id) {
                         stream.scheduled = false;
                     }
                 }
                 FrameResult::ConnectionBlocked => {
-                    // Keep the stream first in line for when the connection
-                    // window opens.
-                    self.ready.push_front(id);
+                    // Keep the stream's place for when the connection window
+                    // opens.
+                    self.scheduler.put_back(entry);
                     break;
                 }
             }
@@ -307,14 +308,52 @@ impl Connection {
         dst.len() - start
     }
 
-    /// Puts a stream in the round-robin queue if it is not there already.
+    /// Puts a stream in the scheduler if it is not there already.
     pub(super) fn schedule(&mut self, id: StreamId) {
         if let Some(stream) = self.streams.get_mut(id) {
             if !stream.scheduled {
                 stream.scheduled = true;
-                self.ready.push_back(id);
+                self.scheduler.push(id, stream.priority);
             }
         }
+    }
+
+    /// Sets the RFC 9218 priority this endpoint uses to order its own DATA
+    /// on a stream (a server's view of a response, or a client's of an
+    /// upload). A server also takes priorities from the `priority` request
+    /// field and PRIORITY_UPDATE frames by itself.
+    pub fn set_priority(
+        &mut self,
+        stream_id: StreamId,
+        priority: Priority,
+    ) -> Result<(), UserError> {
+        let stream = self
+            .streams
+            .get_mut(stream_id)
+            .ok_or(UserError::UnknownStream(stream_id))?;
+        stream.priority = priority;
+        self.scheduler.reprioritize(stream_id, priority);
+        Ok(())
+    }
+
+    /// (Client) Sends a PRIORITY_UPDATE (RFC 9218 §7.1) asking the server to
+    /// reprioritise a response.
+    pub fn send_priority_update(
+        &mut self,
+        stream_id: StreamId,
+        priority: Priority,
+    ) -> Result<(), UserError> {
+        self.check_open()?;
+        if self.role != Role::Client {
+            // RFC 9218 §7.1: "Servers MUST NOT send PRIORITY_UPDATE frames."
+            return Err(UserError::ClientOnly);
+        }
+        crate::frame::Frame::PriorityUpdate(crate::frame::PriorityUpdate {
+            prioritized_stream_id: stream_id,
+            field_value: Bytes::from(priority.to_string()),
+        })
+        .encode(&mut self.out);
+        Ok(())
     }
 
     /// Writes the next frame of a stream's body (or its END_STREAM, or its
@@ -355,6 +394,8 @@ impl Connection {
             self.conn_send.consume(n as u32);
             let end = stream.buffered == 0 && stream.send_end && stream.send_trailers.is_none();
             write_data(dst, id, &chunk, end);
+            // Charged before the stream may close and leave the tree.
+            self.scheduler.charge(id, n);
             if end {
                 self.end_local_side(id);
                 return FrameResult::Done;
