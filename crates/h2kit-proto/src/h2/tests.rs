@@ -1357,3 +1357,4 @@ fn without_auto_tuning_windows_stay_as_configured() {
 }
 
 mod priorities;
+mod push_connect;

@@ -12,6 +12,7 @@
 //! `settings.rs` the SETTINGS exchange, `timers.rs` time.
 
 mod autotune;
+mod push;
 mod recv;
 mod send;
 mod settings;

@@ -50,6 +50,14 @@ impl Connection {
             return Err(UserError::GoingAway);
         }
         let head_request = check_request(fields)?;
+        // RFC 8441 §4: a client uses `:protocol` only "upon receipt of
+        // SETTINGS_ENABLE_CONNECT_PROTOCOL with a value of 1".
+        let extended_connect = fields.iter().any(|f| (*f).into().name == b":protocol");
+        if extended_connect && !self.settings.peer.enable_connect_protocol {
+            return Err(UserError::InvalidHeaders(
+                "extended CONNECT needs the server's SETTINGS_ENABLE_CONNECT_PROTOCOL",
+            ));
+        }
         if self.next_local_id > StreamId::MAX.value() {
             return Err(UserError::StreamIdsExhausted);
         }
@@ -129,7 +137,7 @@ impl Connection {
             max_frame,
             stream_id,
             all,
-            end_stream,
+            FirstFrame::Headers { end_stream },
             &mut self.out,
         );
         if end_stream {
@@ -419,7 +427,7 @@ impl Connection {
                     max,
                     id,
                     fields,
-                    true,
+                    FirstFrame::Headers { end_stream: true },
                     dst,
                 );
             }
@@ -495,7 +503,7 @@ impl Connection {
             max_frame,
             id,
             fields,
-            end_stream,
+            FirstFrame::Headers { end_stream },
             &mut self.out,
         );
         if let Some(stream) = self.streams.get_mut(id) {
@@ -554,36 +562,61 @@ fn write_data(dst: &mut BytesMut, id: StreamId, payload: &[u8], end_stream: bool
     dst.extend_from_slice(payload);
 }
 
-/// HPACK-encodes a field section and frames it as HEADERS plus as many
-/// CONTINUATION frames as the peer's SETTINGS_MAX_FRAME_SIZE requires.
-fn encode_field_block<'a>(
+/// The frame a field block starts with.
+#[derive(Clone, Copy)]
+pub(super) enum FirstFrame {
+    /// HEADERS, possibly ending the stream.
+    Headers { end_stream: bool },
+    /// PUSH_PROMISE reserving `promised`.
+    PushPromise { promised: StreamId },
+}
+
+/// HPACK-encodes a field section and frames it as HEADERS (or PUSH_PROMISE)
+/// plus as many CONTINUATION frames as the peer's SETTINGS_MAX_FRAME_SIZE
+/// requires.
+pub(super) fn encode_field_block<'a>(
     encoder: &mut hpack::Encoder,
     block: &mut BytesMut,
     max_frame: u32,
     id: StreamId,
     fields: impl Iterator<Item = FieldRef<'a>>,
-    end_stream: bool,
+    first: FirstFrame,
     dst: &mut BytesMut,
 ) {
     block.clear();
     encoder.encode(fields, block);
-    let max = max_frame as usize;
     let mut rest: &[u8] = block;
-    let mut kind = FrameType::HEADERS;
+    let mut kind = match first {
+        FirstFrame::Headers { .. } => FrameType::HEADERS,
+        FirstFrame::PushPromise { .. } => FrameType::PUSH_PROMISE,
+    };
     loop {
-        let n = rest.len().min(max);
+        // The promised stream id takes four octets of the first frame.
+        let room = match (kind, first) {
+            (FrameType::PUSH_PROMISE, _) => max_frame as usize - 4,
+            _ => max_frame as usize,
+        };
+        let n = rest.len().min(room);
         let last = n == rest.len();
         let mut bits = if last { flags::END_HEADERS } else { 0 };
-        if kind == FrameType::HEADERS && end_stream {
-            bits |= flags::END_STREAM;
+        let mut length = n as u32;
+        match (kind, first) {
+            (FrameType::HEADERS, FirstFrame::Headers { end_stream: true }) => {
+                bits |= flags::END_STREAM
+            }
+            (FrameType::PUSH_PROMISE, _) => length += 4,
+            _ => {}
         }
         FrameHeader {
-            length: n as u32,
+            length,
             kind,
             flags: bits,
             stream_id: id,
         }
         .encode(dst);
+        if let (FrameType::PUSH_PROMISE, FirstFrame::PushPromise { promised }) = (kind, first) {
+            dst.extend_from_slice(&promised.value().to_be_bytes());
+        }
         dst.extend_from_slice(&rest[..n]);
         rest = &rest[n..];
         if last {
@@ -594,7 +627,7 @@ fn encode_field_block<'a>(
 }
 
 /// Checks a request's fields as we send them; returns whether it is HEAD.
-fn check_request<'a, F>(fields: &[F]) -> Result<bool, UserError>
+pub(super) fn check_request<'a, F>(fields: &[F]) -> Result<bool, UserError>
 where
     F: Into<FieldRef<'a>> + Copy,
 {
