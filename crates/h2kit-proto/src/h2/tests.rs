@@ -1358,3 +1358,31 @@ fn without_auto_tuning_windows_stay_as_configured() {
 
 mod priorities;
 mod push_connect;
+
+#[test]
+fn vectored_transmit_hands_out_data_payloads_without_copying() {
+    let mut p = Pair::default();
+    let id = p.client.send_request(&GET, true).unwrap();
+    p.pump();
+    let body = Bytes::from(vec![7u8; 40_000]);
+    p.server
+        .send_response(id, 200, &[] as &[(&str, &str)], false)
+        .unwrap();
+    p.server.send_data(id, body.clone(), true).unwrap();
+    let mut chunks = Vec::new();
+    let n = p.server.poll_transmit_vectored(&mut chunks);
+    assert_eq!(n, chunks.iter().map(Bytes::len).sum::<usize>());
+    // The payload chunks point into the body we gave, not into a copy.
+    let range = body.as_ptr() as usize..body.as_ptr() as usize + body.len();
+    let shared: usize = chunks
+        .iter()
+        .filter(|c| range.contains(&(c.as_ptr() as usize)))
+        .map(Bytes::len)
+        .sum();
+    assert_eq!(shared, 40_000);
+    // And the client decodes the concatenation like any other transmit.
+    let joined: Vec<u8> = chunks.concat();
+    p.client.recv(&joined).unwrap();
+    let events: Vec<Event> = std::iter::from_fn(|| p.client.poll_event()).collect();
+    assert_eq!(body_of(&events, id), (vec![7u8; 40_000], true));
+}

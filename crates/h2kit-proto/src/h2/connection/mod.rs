@@ -18,6 +18,7 @@ mod send;
 mod settings;
 mod streams;
 mod timers;
+mod transmit;
 
 use super::config::Config;
 use super::error::{ConnectionError, UserError};

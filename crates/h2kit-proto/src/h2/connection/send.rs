@@ -12,11 +12,6 @@ use crate::frame::{FrameHeader, FrameType, StreamId, flags};
 use crate::hpack::{self, FieldRef, HeaderField};
 use bytes::{Bytes, BytesMut};
 
-/// How many bytes one `poll_transmit` call writes at most (soft: the last
-/// frame may cross it). Large enough for good syscall batching, small
-/// enough that control frames are not stuck behind megabytes of DATA.
-const TRANSMIT_BATCH: usize = 256 * 1024;
-
 /// A stream open waiting for a slot under the peer's
 /// MAX_CONCURRENT_STREAMS. Its id is already assigned, so ids still go out
 /// in increasing order (§5.1.1).
@@ -280,42 +275,6 @@ impl Connection {
         Ok(())
     }
 
-    /// Appends bytes to send to `dst` and returns how many. Control frames
-    /// and headers come first, in the order they were queued, then DATA from
-    /// the streams that have both data and window, one frame per stream in
-    /// turn (round-robin). Call it until it returns 0.
-    pub fn poll_transmit(&mut self, dst: &mut BytesMut) -> usize {
-        let start = dst.len();
-        if dst.is_empty() {
-            // Hand over the queued control bytes without copying them.
-            std::mem::swap(dst, &mut self.out);
-        } else {
-            dst.extend_from_slice(&self.out);
-            self.out.clear();
-        }
-        let kind = self.config.scheduler;
-        while dst.len() - start < TRANSMIT_BATCH && self.closed.is_none() {
-            let Some(entry) = self.scheduler.pop(kind) else {
-                break;
-            };
-            match self.write_data_frame(entry.id, dst) {
-                FrameResult::More => self.scheduler.requeue(kind, entry),
-                FrameResult::Blocked | FrameResult::Done => {
-                    if let Some(stream) = self.streams.get_mut(entry.id) {
-                        stream.scheduled = false;
-                    }
-                }
-                FrameResult::ConnectionBlocked => {
-                    // Keep the stream's place for when the connection window
-                    // opens.
-                    self.scheduler.put_back(entry);
-                    break;
-                }
-            }
-        }
-        dst.len() - start
-    }
-
     /// Puts a stream in the scheduler if it is not there already.
     pub(super) fn schedule(&mut self, id: StreamId) {
         if let Some(stream) = self.streams.get_mut(id) {
@@ -364,79 +323,6 @@ impl Connection {
         Ok(())
     }
 
-    /// Writes the next frame of a stream's body (or its END_STREAM, or its
-    /// trailers) to `dst`.
-    fn write_data_frame(&mut self, id: StreamId, dst: &mut BytesMut) -> FrameResult {
-        let conn_window = self.conn_send.available();
-        let max_frame = self.settings.peer.max_frame_size as usize;
-        let Some(stream) = self.streams.get_mut(id) else {
-            return FrameResult::Done;
-        };
-        // "Send capacity is never assigned to a stream that is not open."
-        if !stream.state.can_send_data() {
-            return FrameResult::Done;
-        }
-        if stream.buffered > 0 {
-            let window = stream.send_window.available();
-            if window == 0 {
-                return FrameResult::Blocked;
-            }
-            if conn_window == 0 {
-                return FrameResult::ConnectionBlocked;
-            }
-            let Some(front) = stream.send_queue.front_mut() else {
-                return FrameResult::Done;
-            };
-            let n = front
-                .len()
-                .min(window as usize)
-                .min(conn_window as usize)
-                .min(max_frame);
-            let chunk = if n == front.len() {
-                stream.send_queue.pop_front().unwrap_or_default()
-            } else {
-                front.split_to(n)
-            };
-            stream.buffered -= n;
-            stream.send_window.consume(n as u32);
-            self.conn_send.consume(n as u32);
-            let end = stream.buffered == 0 && stream.send_end && stream.send_trailers.is_none();
-            write_data(dst, id, &chunk, end);
-            // Charged before the stream may close and leave the tree.
-            self.scheduler.charge(id, n);
-            if end {
-                self.end_local_side(id);
-                return FrameResult::Done;
-            }
-            let stream = self.streams.get_mut(id);
-            return match stream {
-                Some(s) if s.has_pending_send() => FrameResult::More,
-                _ => FrameResult::Done,
-            };
-        }
-        if !stream.send_end {
-            return FrameResult::Done;
-        }
-        match stream.send_trailers.take() {
-            Some(trailers) => {
-                let fields = trailers.iter().map(FieldRef::from);
-                let max = self.settings.peer.max_frame_size;
-                encode_field_block(
-                    &mut self.hpack_encoder,
-                    &mut self.block_buf,
-                    max,
-                    id,
-                    fields,
-                    FirstFrame::Headers { end_stream: true },
-                    dst,
-                );
-            }
-            None => write_data(dst, id, &[], true),
-        }
-        self.end_local_side(id);
-        FrameResult::Done
-    }
-
     /// Applies a local transition, or explains why it is not allowed.
     fn transition(&mut self, stream_id: StreamId, t: Transition) -> Result<(), UserError> {
         let stream = self
@@ -457,7 +343,7 @@ impl Connection {
     }
 
     /// We sent END_STREAM on a stream.
-    fn end_local_side(&mut self, id: StreamId) {
+    pub(super) fn end_local_side(&mut self, id: StreamId) {
         let Some(stream) = self.streams.get_mut(id) else {
             return;
         };
@@ -538,28 +424,6 @@ impl Connection {
             );
         }
     }
-}
-
-enum FrameResult {
-    /// The stream has more to send and window to send it.
-    More,
-    /// The stream's own window is exhausted; a WINDOW_UPDATE reschedules it.
-    Blocked,
-    /// The connection window is exhausted.
-    ConnectionBlocked,
-    /// Nothing more to send for now.
-    Done,
-}
-
-fn write_data(dst: &mut BytesMut, id: StreamId, payload: &[u8], end_stream: bool) {
-    FrameHeader {
-        length: payload.len() as u32,
-        kind: FrameType::DATA,
-        flags: if end_stream { flags::END_STREAM } else { 0 },
-        stream_id: id,
-    }
-    .encode(dst);
-    dst.extend_from_slice(payload);
 }
 
 /// The frame a field block starts with.
