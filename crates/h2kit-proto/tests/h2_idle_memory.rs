@@ -8,6 +8,7 @@ use h2kit_proto::h2::{Config, Connection, PREFACE, Role};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicIsize, Ordering};
+use std::time::Instant;
 
 struct LiveBytes;
 static LIVE: AtomicIsize = AtomicIsize::new(0);
@@ -46,11 +47,17 @@ fn idle_server_bytes() -> (usize, usize) {
     let before = LIVE.load(Ordering::Relaxed);
     let mut out = BytesMut::new();
     let mut server = Box::new(Connection::with_shared_config(Role::Server, config.clone()));
+    let start = Instant::now();
+    server.handle_timeout(start);
     server.recv(&hello).expect("valid hello");
     while server.poll_transmit(&mut out) > 0 {
         out.clear();
     }
     while server.poll_event().is_some() {}
+    // Idle long enough for the connection to give its buffers back.
+    server.handle_timeout(start + config.idle_trim_delay);
+    // Nothing left to wake up for: settings acknowledged, buffers trimmed.
+    assert_eq!(server.poll_timeout(), None);
     // What the connection handed out is the caller's now, not held by it.
     drop(out);
     let held = LIVE.load(Ordering::Relaxed) - before;

@@ -4,6 +4,7 @@
 //! number of streams, header list size, HPACK table size, buffered bytes,
 //! resets, pings, settings, empty frames and queued stream opens.
 
+use super::schedule::SchedulerKind;
 use std::time::Duration;
 
 /// How received DATA is given back to the peer as flow-control window.
@@ -85,6 +86,11 @@ pub struct Config {
     /// Most stream errors we send (RST_STREAM) per `flood_window` before
     /// we decide the peer is misbehaving and end the connection.
     pub max_local_resets_per_window: u32,
+    /// After this long with no stream and no bytes from the peer, the
+    /// connection gives its buffers back (checked in `handle_timeout`).
+    pub idle_trim_delay: Duration,
+    /// Which stream's DATA goes next when several can send.
+    pub scheduler: SchedulerKind,
     /// Also report stream lifecycle moments (active, half-closed, closed)
     /// as events; off by default since most drivers do not need them.
     pub lifecycle_events: bool,
@@ -117,6 +123,8 @@ impl Default for Config {
             flood_window: Duration::from_secs(1),
             max_continuation_frames: 64,
             max_local_resets_per_window: 200,
+            idle_trim_delay: Duration::from_millis(500),
+            scheduler: SchedulerKind::Rfc9218,
             lifecycle_events: false,
             auto_tune_windows: false,
             max_auto_tuned_window: 16 << 20,

@@ -11,16 +11,20 @@
 //! `send.rs` the application's actions and the outgoing byte stream,
 //! `settings.rs` the SETTINGS exchange, `timers.rs` time.
 
+mod autotune;
+mod push;
 mod recv;
 mod send;
 mod settings;
 mod streams;
 mod timers;
+mod transmit;
 
 use super::config::Config;
 use super::error::{ConnectionError, UserError};
 use super::event::{Event, Initiator};
 use super::flow::{DEFAULT_WINDOW, RecvWindow, SendWindow};
+use super::schedule::Scheduler;
 use super::state::StreamState;
 use crate::ErrorCode;
 use crate::frame::{FrameDecoder, GoAway, StreamId};
@@ -122,8 +126,8 @@ pub struct Connection {
     /// Recently closed stream ids and whether we reset them, so late frames
     /// get the answer §5.1 gives for "closed" (bounded).
     recently_closed: VecDeque<(u32, bool)>,
-    /// Streams with DATA to send and window to send it (round-robin).
-    ready: VecDeque<StreamId>,
+    /// Streams with DATA to send and window to send it.
+    scheduler: Scheduler,
 
     // ---- flow control ----
     conn_send: SendWindow,
@@ -138,7 +142,9 @@ pub struct Connection {
     goaway_received: Option<StreamId>,
     /// Graceful shutdown: the first GOAWAY went out and a PING is
     /// measuring one round trip before the final GOAWAY.
-    shutdown_ping: Option<[u8; 8]>,
+    shutdown_pending: bool,
+    /// Receive-window auto-tuning state, allocated once data flows.
+    bdp: Option<Box<autotune::Bdp>>,
     /// Boxed: rarely set, and an idle connection should stay small.
     closed: Option<Box<ConnectionError>>,
     flood: timers::FloodCounters,
@@ -223,14 +229,15 @@ impl Connection {
             last_processed_peer_id: 0,
             pending_opens: VecDeque::new(),
             recently_closed: VecDeque::new(),
-            ready: VecDeque::new(),
+            scheduler: Scheduler::default(),
             conn_send: SendWindow::new(DEFAULT_WINDOW),
             conn_recv: RecvWindow::new(DEFAULT_WINDOW),
             events: VecDeque::new(),
             timers: timers::Timers::default(),
             goaway_sent: None,
             goaway_received: None,
-            shutdown_ping: None,
+            shutdown_pending: false,
+            bdp: None,
             closed: None,
             flood,
             config,
@@ -252,10 +259,7 @@ impl Connection {
     /// With automatic flow control, taking a [`Event::Data`] gives its
     /// octets back to the peer as window.
     pub fn poll_event(&mut self) -> Option<Event> {
-        let Some(event) = self.events.pop_front() else {
-            self.trim_if_idle();
-            return None;
-        };
+        let event = self.events.pop_front()?;
         if let Event::Data {
             stream_id, data, ..
         } = &event
@@ -356,19 +360,33 @@ impl Connection {
     pub fn is_done(&self) -> bool {
         self.closed.is_some()
             || ((self.goaway_sent.is_some() || self.goaway_received.is_some())
-                && self.shutdown_ping.is_none()
+                && !self.shutdown_pending
                 && self.streams.is_empty()
                 && self.pending_opens.is_empty())
     }
 
     /// True when output is waiting for `poll_transmit`.
     pub fn wants_write(&self) -> bool {
-        !self.out.is_empty() || (!self.ready.is_empty() && self.conn_send.available() > 0)
+        !self.out.is_empty() || (!self.scheduler.is_empty() && self.conn_send.available() > 0)
     }
 
-    /// Gives back buffer memory while no stream is live, so an idle
-    /// connection holds almost nothing (a server may keep thousands). Busy
-    /// connections keep their buffers, so the hot path does not allocate.
+    /// True when buffers hold memory an idle connection could give back.
+    fn has_trimmable_memory(&self) -> bool {
+        if !self.streams.is_empty() || self.field_block.is_some() {
+            return false;
+        }
+        (self.recv_buf.is_empty() && self.recv_buf.capacity() > 0)
+            || (self.out.is_empty() && self.out.capacity() > 0)
+            || self.block_buf.capacity() > 0
+            || (self.events.is_empty() && self.events.capacity() > 0)
+            || (self.settings.pending.is_empty() && self.settings.pending.capacity() > 0)
+    }
+
+    /// Gives back buffer memory once no stream is live, so an idle
+    /// connection holds almost nothing (a server may keep thousands). Called
+    /// from `handle_timeout` after `Config::idle_trim_delay` of quiet, so
+    /// busy connections keep their buffers and the hot path does not
+    /// allocate.
     fn trim_if_idle(&mut self) {
         if !self.streams.is_empty() || self.field_block.is_some() {
             return;
@@ -447,7 +465,7 @@ impl Connection {
                 retry_safe: true,
             });
         }
-        self.ready.clear();
+        self.scheduler.clear();
         self.events.push_back(Event::ConnectionTerminated {
             code,
             last_stream_id: last,
