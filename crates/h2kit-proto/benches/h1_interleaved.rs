@@ -60,7 +60,12 @@ fn round(which: usize, parser: &mut Parser) -> f64 {
                 black_box((status, req.method, req.target, req.headers.len()));
             }
             _ => {
-                let mut h = Slices { method: b"", target: b"", headers: [(b"", b""); 16], count: 0 };
+                let mut h = Slices {
+                    method: b"",
+                    target: b"",
+                    headers: [(b"", b""); 16],
+                    count: 0,
+                };
                 let p = parser.execute(&mut h, black_box(REQ)).unwrap();
                 black_box((p, h.method, h.target, h.count, &h.headers));
             }
@@ -71,7 +76,11 @@ fn round(which: usize, parser: &mut Parser) -> f64 {
 
 fn main() {
     // `cargo test --benches` runs bench targets with `--bench` absent; keep that quick.
-    let rounds = if std::env::args().any(|a| a == "--bench") { ROUNDS } else { 3 };
+    let rounds = if std::env::args().any(|a| a == "--bench") {
+        ROUNDS
+    } else {
+        3
+    };
     let mut parser = Parser::request();
     let mut best = [f64::MAX; 3];
     for _ in 0..rounds {
@@ -80,8 +89,17 @@ fn main() {
         }
     }
     let [peer, borrowed, callbacks] = best;
-    println!("request, fastest of {rounds} interleaved rounds of {PER_ROUND} parses ({} bytes):", REQ.len());
+    println!(
+        "request, fastest of {rounds} interleaved rounds of {PER_ROUND} parses ({} bytes):",
+        REQ.len()
+    );
     println!("  httparse         {peer:7.1} ns");
-    println!("  h2kit borrowed   {borrowed:7.1} ns  ({:.2}x httparse)", peer / borrowed);
-    println!("  h2kit callbacks  {callbacks:7.1} ns  ({:.2}x httparse)", peer / callbacks);
+    println!(
+        "  h2kit borrowed   {borrowed:7.1} ns  ({:.2}x httparse)",
+        peer / borrowed
+    );
+    println!(
+        "  h2kit callbacks  {callbacks:7.1} ns  ({:.2}x httparse)",
+        peer / callbacks
+    );
 }

@@ -339,13 +339,19 @@ fn rfc9112_5_1_long_trailing_whitespace_is_not_checked_as_part_of_the_value() {
     input.extend(std::iter::repeat_n(b'\t', 117));
     input.extend_from_slice(b"\r\n\r\n");
     let o = req(&input);
-    assert_eq!((err_kind(&o), o.error.unwrap().offset()), (Some(ErrorKind::TrailingWhitespaceTooLong), 140));
+    assert_eq!(
+        (err_kind(&o), o.error.unwrap().offset()),
+        (Some(ErrorKind::TrailingWhitespaceTooLong), 140)
+    );
     // And when the long run is inside the value, the Host check sees it.
     let mut input = b"GET / HTTP/1.1\r\nHost: a".to_vec();
     input.extend(std::iter::repeat_n(b'\t', 117));
     input.extend_from_slice(b"b\r\n\r\n");
     let o = req(&input);
-    assert_eq!((err_kind(&o), o.error.unwrap().offset()), (Some(ErrorKind::InvalidHost), 23));
+    assert_eq!(
+        (err_kind(&o), o.error.unwrap().offset()),
+        (Some(ErrorKind::InvalidHost), 23)
+    );
 }
 
 #[test]
@@ -489,7 +495,10 @@ fn rfc9112_6_1_transfer_coding_grammar_is_checked_before_a_later_bad_byte() {
     // Found by fuzzing: the list grammar fails at '/' before the NUL is
     // reached, however the input is split.
     let o = resp(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chuTTP/1.1 \x001\r\nT: v\r\n\r\n");
-    assert_eq!((err_kind(&o), o.error.unwrap().offset()), (Some(ErrorKind::InvalidTransferEncoding), 42));
+    assert_eq!(
+        (err_kind(&o), o.error.unwrap().offset()),
+        (Some(ErrorKind::InvalidTransferEncoding), 42)
+    );
 }
 
 #[test]

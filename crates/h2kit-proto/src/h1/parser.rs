@@ -874,7 +874,11 @@ impl Parser {
                     // be had they arrived in an earlier input.
                     Some(&c) => {
                         self.value_segment(h, seg, pos, false)?;
-                        let kind = if c == b'\n' { ErrorKind::BareLf } else { ErrorKind::InvalidHeaderValue };
+                        let kind = if c == b'\n' {
+                            ErrorKind::BareLf
+                        } else {
+                            ErrorKind::InvalidHeaderValue
+                        };
                         Err(self.err(kind, end))
                     }
                 }
@@ -1193,7 +1197,8 @@ impl Parser {
     fn feed_unfed_ws(&mut self) -> Result<(), Error> {
         while self.ws_unfed > 0 {
             let n = self.ws_unfed.min(MAX_TRAILING_WS as u64) as usize;
-            self.value_parser.feed(&SPACES[..n], self.ws_unfed_at, &mut self.facts)?;
+            self.value_parser
+                .feed(&SPACES[..n], self.ws_unfed_at, &mut self.facts)?;
             self.ws_unfed_at += n as u64;
             self.ws_unfed -= n as u64;
         }
