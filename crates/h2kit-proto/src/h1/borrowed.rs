@@ -1,7 +1,7 @@
 //! The high-level borrowed API, in the spirit of `httparse`: parse a head
 //! from a buffer into a caller's header slice, without allocating.
 //!
-//! It runs the same engine as [`Parser`](super::Parser), with a handler that
+//! It runs the same engine as [`Parser`], with a handler that
 //! records slices of the buffer and pauses at the end of the head. Like
 //! `httparse`, `parse` starts from the beginning of the buffer each time:
 //! call it again with the grown buffer after [`Parsed::Partial`].

@@ -1,7 +1,7 @@
 //! The resumable HTTP/1 engine behind both APIs.
 //!
 //! Bytes may arrive split anywhere. The engine keeps its position in a
-//! [`State`] between calls and hands every byte to the handler once, so
+//! `State` between calls and hands every byte to the handler once, so
 //! nothing is scanned twice across calls and nothing is buffered.
 //!
 //! Two paths share the states:
