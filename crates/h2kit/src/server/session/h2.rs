@@ -229,7 +229,7 @@ impl H2 {
         }
         let empty = head_only || !body_allowed || exact_len == Some(0);
         let status = parts.status.as_u16();
-        tracing::info!(stream = id, status, "response");
+        tracing::debug!(stream = id, status, "response");
         if let Err(err) = self.conn.send_response(stream_id, status, &refs, empty) {
             tracing::warn!(stream = id, %err, "response refused by the connection");
             let _ = self.conn.reset(stream_id, ErrorCode::INTERNAL_ERROR);
