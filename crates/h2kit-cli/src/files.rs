@@ -108,10 +108,7 @@ fn serve_file(path: &Path, headers: &HeaderMap) -> io::Result<Response<Body>> {
     let (code, start, count) = match range {
         RangeRequest::Whole => (StatusCode::OK, 0, len),
         RangeRequest::Part(start, end) => {
-            common.insert(
-                CONTENT_RANGE,
-                header(&format!("bytes {start}-{end}/{len}")),
-            );
+            common.insert(CONTENT_RANGE, header(&format!("bytes {start}-{end}/{len}")));
             (StatusCode::PARTIAL_CONTENT, start, end - start + 1)
         }
         RangeRequest::Unsatisfiable => {
@@ -310,7 +307,8 @@ mod tests {
 
     impl Site {
         fn new(name: &str) -> Site {
-            let dir = std::env::temp_dir().join(format!("h2kit-files-{name}-{}", std::process::id()));
+            let dir =
+                std::env::temp_dir().join(format!("h2kit-files-{name}-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(dir.join("www/sub")).unwrap();
             std::fs::write(dir.join("www/index.html"), "<h1>home</h1>").unwrap();
@@ -336,7 +334,10 @@ mod tests {
             for (n, v) in headers {
                 req = req.header(*n, *v);
             }
-            let (parts, body) = self.files.call(req.body(Body::empty()).unwrap()).into_parts();
+            let (parts, body) = self
+                .files
+                .call(req.body(Body::empty()).unwrap())
+                .into_parts();
             let body = body.collect(1 << 20).unwrap().to_vec();
             (parts.status, parts.headers, body)
         }
@@ -415,9 +416,15 @@ mod tests {
         let site = Site::new("ims");
         let (_, headers, _) = site.get("/digits.txt", &[]);
         let last = headers[LAST_MODIFIED].to_str().unwrap().to_owned();
-        assert_eq!(site.get("/digits.txt", &[("if-modified-since", &last)]).0, 304);
+        assert_eq!(
+            site.get("/digits.txt", &[("if-modified-since", &last)]).0,
+            304
+        );
         let old = "Sun, 06 Nov 1994 08:49:37 GMT";
-        assert_eq!(site.get("/digits.txt", &[("if-modified-since", old)]).0, 200);
+        assert_eq!(
+            site.get("/digits.txt", &[("if-modified-since", old)]).0,
+            200
+        );
     }
 
     #[test]

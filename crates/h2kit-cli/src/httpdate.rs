@@ -44,7 +44,13 @@ pub fn parse(s: &str) -> Option<u64> {
             let y: i64 = it.next()?.parse().ok()?;
             // RFC 9110: a two-digit year more than 50 years ahead is in
             // the past century.
-            let y = if y < 70 { 2000 + y } else if y < 100 { 1900 + y } else { y };
+            let y = if y < 70 {
+                2000 + y
+            } else if y < 100 {
+                1900 + y
+            } else {
+                y
+            };
             (d, m, y, *t)
         }
         // Sun Nov  6 08:49:37 1994

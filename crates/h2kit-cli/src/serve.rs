@@ -94,7 +94,10 @@ pub fn run(args: ServeArgs) -> io::Result<()> {
     out.flush()?;
     drop(out);
     wait_for_signal()?;
-    eprintln!("shutting down (up to {}s for requests in flight)", SHUTDOWN_GRACE.as_secs());
+    eprintln!(
+        "shutting down (up to {}s for requests in flight)",
+        SHUTDOWN_GRACE.as_secs()
+    );
     server.shutdown(SHUTDOWN_GRACE);
     server.join();
     Ok(())
