@@ -4,6 +4,7 @@
 //! number of streams, header list size, HPACK table size, buffered bytes,
 //! resets, pings, settings, empty frames and queued stream opens.
 
+use super::schedule::SchedulerKind;
 use std::time::Duration;
 
 /// How received DATA is given back to the peer as flow-control window.
@@ -88,6 +89,8 @@ pub struct Config {
     /// After this long with no stream and no bytes from the peer, the
     /// connection gives its buffers back (checked in `handle_timeout`).
     pub idle_trim_delay: Duration,
+    /// Which stream's DATA goes next when several can send.
+    pub scheduler: SchedulerKind,
     /// Also report stream lifecycle moments (active, half-closed, closed)
     /// as events; off by default since most drivers do not need them.
     pub lifecycle_events: bool,
@@ -121,6 +124,7 @@ impl Default for Config {
             max_continuation_frames: 64,
             max_local_resets_per_window: 200,
             idle_trim_delay: Duration::from_millis(500),
+            scheduler: SchedulerKind::Rfc9218,
             lifecycle_events: false,
             auto_tune_windows: false,
             max_auto_tuned_window: 16 << 20,

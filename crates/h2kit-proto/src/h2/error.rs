@@ -40,6 +40,8 @@ pub enum UserError {
     ClientOnly,
     /// Only a server may do this.
     ServerOnly,
+    /// The peer's MAX_CONCURRENT_STREAMS leaves no room for another stream.
+    StreamLimit,
     /// The peer disabled server push (SETTINGS_ENABLE_PUSH = 0).
     PushDisabled,
     /// More outstanding PINGs than allowed.
@@ -82,6 +84,7 @@ impl fmt::Display for UserError {
             UserError::InvalidHeaders(why) => write!(f, "invalid headers: {why}"),
             UserError::ClientOnly => f.write_str("only a client may do this"),
             UserError::ServerOnly => f.write_str("only a server may do this"),
+            UserError::StreamLimit => f.write_str("the peer's concurrent stream limit is reached"),
             UserError::PushDisabled => f.write_str("the peer disabled server push"),
             UserError::TooManyPings => f.write_str("too many outstanding pings"),
             UserError::ReleaseTooLarge => f.write_str("released more than was received"),

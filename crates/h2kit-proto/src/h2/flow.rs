@@ -86,6 +86,11 @@ impl RecvWindow {
         self.window
     }
 
+    /// The size the window is kept at.
+    pub fn target(&self) -> u32 {
+        self.target.clamp(0, MAX_WINDOW) as u32
+    }
+
     /// Records `n` octets of received DATA. §6.9: "A receiver MAY respond
     /// with a stream error (Section 5.4.2) or connection error (Section
     /// 5.4.1) of type FLOW_CONTROL_ERROR if it is unable to accept a frame"

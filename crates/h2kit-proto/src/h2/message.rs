@@ -182,158 +182,255 @@ pub(crate) struct ParsedRequest {
     pub content_length: Option<u64>,
 }
 
-/// Builds a [`RequestHead`] from a decoded field block, enforcing §8.3.1.
-/// `connect_protocol` says whether we advertised
-/// SETTINGS_ENABLE_CONNECT_PROTOCOL.
-pub(crate) fn parse_request(
-    fields: Vec<HeaderField>,
-    connect_protocol: bool,
-) -> Result<ParsedRequest, Malformed> {
-    let mut head = RequestHead::default();
-    let mut method = None;
-    let mut regular = Vec::with_capacity(fields.len());
-    let mut content_length = None;
-    let mut host: Option<Bytes> = None;
-    for field in fields {
-        if field.name.first() == Some(&b':') {
-            // §8.3: "All pseudo-header fields MUST appear in a field block
-            // before all regular field lines."
-            if !regular.is_empty() {
-                return Err(Malformed::PseudoAfterRegular);
-            }
-            if !valid_value(&field.value) {
-                return Err(Malformed::InvalidValue);
-            }
-            let slot = match &field.name[..] {
-                b":method" => &mut method,
-                b":scheme" => &mut head.scheme,
-                b":authority" => &mut head.authority,
-                b":path" => &mut head.path,
-                b":protocol" => &mut head.protocol,
-                // §8.3: "Endpoints MUST treat a request or response that
-                // contains undefined or invalid pseudo-header fields as
-                // malformed".
-                _ => return Err(Malformed::UnknownPseudo),
-            };
-            // §8.3.1: "The same pseudo-header field name MUST NOT appear
-            // more than once in a field block."
-            if slot.replace(field.value).is_some() {
-                return Err(Malformed::DuplicatePseudo);
-            }
-        } else {
-            check_regular(&field, &mut content_length)?;
-            if &field.name[..] == b"host" {
-                host = Some(field.value.clone());
-            }
-            regular.push(field);
-        }
-    }
-    head.method = method.ok_or(Malformed::MissingOrExtraPseudo)?;
-    head.fields = regular;
-    let is_connect = &head.method[..] == b"CONNECT";
-    if let Some(_protocol) = &head.protocol {
-        // RFC 8441 §4: ":protocol" is only valid with CONNECT, and only
-        // after SETTINGS_ENABLE_CONNECT_PROTOCOL was sent.
-        if !connect_protocol || !is_connect {
-            return Err(Malformed::UnexpectedProtocol);
-        }
-        // RFC 8441 §4: "On requests bearing the :protocol pseudo-header
-        // field, the :scheme and :path pseudo-header fields of the target
-        // URI (see Section 5) MUST also be included."
-        if head.scheme.is_none() || head.path.is_none() || head.authority.is_none() {
-            return Err(Malformed::MissingOrExtraPseudo);
-        }
-    } else if is_connect {
-        // §8.5: "The ":scheme" and ":path" pseudo-header fields MUST be
-        // omitted." and "The ":authority" pseudo-header field contains the
-        // host and port to connect to".
-        if head.scheme.is_some() || head.path.is_some() || head.authority.is_none() {
-            return Err(Malformed::MissingOrExtraPseudo);
-        }
-    } else {
-        // §8.3.1: "All HTTP/2 requests MUST include exactly one valid value
-        // for the ":method", ":scheme", and ":path" pseudo-header fields,
-        // unless they are CONNECT requests".
-        if head.scheme.is_none() || head.path.is_none() {
-            return Err(Malformed::MissingOrExtraPseudo);
-        }
-    }
-    // §8.3.1: "This pseudo-header field MUST NOT be empty for "http" or
-    // "https" URIs".
-    if head.path.as_ref().is_some_and(|p| p.is_empty()) {
-        return Err(Malformed::EmptyPath);
-    }
-    // §8.3.1: "A server SHOULD treat a request as malformed if it contains a
-    // Host header field that identifies an entity that differs from the
-    // entity in the ":authority" pseudo-header field."
-    if let (Some(host), Some(authority)) = (&host, &head.authority) {
-        if !host.eq_ignore_ascii_case(authority) {
-            return Err(Malformed::HostMismatch);
-        }
-    }
-    Ok(ParsedRequest {
-        head,
-        content_length,
-    })
-}
-
 /// A validated response plus its declared body length.
 pub(crate) struct ParsedResponse {
     pub head: ResponseHead,
     pub content_length: Option<u64>,
 }
 
-/// Builds a [`ResponseHead`] from a decoded field block, enforcing §8.3.2.
-pub(crate) fn parse_response(fields: Vec<HeaderField>) -> Result<ParsedResponse, Malformed> {
-    let mut status = None;
-    let mut regular = Vec::with_capacity(fields.len());
-    let mut content_length = None;
-    for field in fields {
-        if field.name.first() == Some(&b':') {
-            if !regular.is_empty() {
-                return Err(Malformed::PseudoAfterRegular);
+/// What a field block is expected to be, known from the stream's state
+/// before the block is decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SectionKind {
+    /// A request (or a pushed request); `connect_protocol` says whether we
+    /// advertised SETTINGS_ENABLE_CONNECT_PROTOCOL.
+    Request { connect_protocol: bool },
+    /// A response (final or informational).
+    Response,
+    /// A trailer section.
+    Trailers,
+}
+
+/// A decoded and checked field block.
+pub(crate) enum Section {
+    Request(Result<ParsedRequest, Malformed>),
+    Response(Result<ParsedResponse, Malformed>),
+    Trailers(Result<Vec<HeaderField>, Malformed>),
+}
+
+/// Checks fields one at a time as HPACK decodes them, filing pseudo-headers
+/// into their slots and regular fields into one vector — so a block costs
+/// at most one allocation (none when it has only pseudo-headers). The first
+/// violation is kept; later fields are still consumed, because the whole
+/// block must be decoded to keep the HPACK context in step.
+pub(crate) struct SectionBuilder {
+    kind: SectionKind,
+    method: Option<Bytes>,
+    scheme: Option<Bytes>,
+    authority: Option<Bytes>,
+    path: Option<Bytes>,
+    protocol: Option<Bytes>,
+    status: Option<u16>,
+    host: Option<Bytes>,
+    fields: Vec<HeaderField>,
+    content_length: Option<u64>,
+    error: Option<Malformed>,
+}
+
+impl SectionBuilder {
+    pub fn new(kind: SectionKind) -> SectionBuilder {
+        SectionBuilder {
+            kind,
+            method: None,
+            scheme: None,
+            authority: None,
+            path: None,
+            protocol: None,
+            status: None,
+            host: None,
+            fields: Vec::new(),
+            content_length: None,
+            error: None,
+        }
+    }
+
+    /// Takes the next decoded field.
+    pub fn push(&mut self, field: HeaderField) {
+        if self.error.is_none() {
+            if let Err(e) = self.check(field) {
+                self.error = Some(e);
             }
+        }
+    }
+
+    fn check(&mut self, field: HeaderField) -> Result<(), Malformed> {
+        if field.name.first() != Some(&b':') {
+            check_regular(&field, &mut self.content_length)?;
+            if self.kind != SectionKind::Response && &field.name[..] == b"host" {
+                self.host = Some(field.value.clone());
+            }
+            self.fields.push(field);
+            return Ok(());
+        }
+        // §8.1: "Trailers MUST NOT include pseudo-header fields".
+        if self.kind == SectionKind::Trailers {
+            return Err(Malformed::PseudoInTrailers);
+        }
+        // §8.3: "All pseudo-header fields MUST appear in a field block
+        // before all regular field lines".
+        if !self.fields.is_empty() {
+            return Err(Malformed::PseudoAfterRegular);
+        }
+        if !valid_value(&field.value) {
+            return Err(Malformed::InvalidValue);
+        }
+        if self.kind == SectionKind::Response {
+            // §8.3.2: ":status" is the only response pseudo-header.
             if &field.name[..] != b":status" {
                 return Err(Malformed::UnknownPseudo);
             }
-            if status.is_some() {
+            if self.status.is_some() {
                 return Err(Malformed::DuplicatePseudo);
             }
             let v = &field.value[..];
             if v.len() != 3 || !v.iter().all(u8::is_ascii_digit) || v[0] == b'0' {
                 return Err(Malformed::InvalidStatus);
             }
-            status = Some(v.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0')));
-        } else {
-            check_regular(&field, &mut content_length)?;
-            regular.push(field);
+            self.status = Some(v.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0')));
+            return Ok(());
+        }
+        let slot = match &field.name[..] {
+            b":method" => &mut self.method,
+            b":scheme" => &mut self.scheme,
+            b":authority" => &mut self.authority,
+            b":path" => &mut self.path,
+            b":protocol" => &mut self.protocol,
+            // §8.3: "Endpoints MUST treat a request or response that
+            // contains undefined or invalid pseudo-header fields as
+            // malformed".
+            _ => return Err(Malformed::UnknownPseudo),
+        };
+        // §8.3.1: "The same pseudo-header field name MUST NOT appear more
+        // than once in a field block."
+        if slot.replace(field.value).is_some() {
+            return Err(Malformed::DuplicatePseudo);
+        }
+        Ok(())
+    }
+
+    /// The checked section.
+    pub fn finish(self) -> Section {
+        match self.kind {
+            SectionKind::Request { connect_protocol } => {
+                Section::Request(self.finish_request(connect_protocol))
+            }
+            SectionKind::Response => Section::Response(self.finish_response()),
+            SectionKind::Trailers => Section::Trailers(match self.error {
+                Some(e) => Err(e),
+                None => Ok(self.fields),
+            }),
         }
     }
-    // §8.3.2: "For HTTP/2 responses, a single ":status" pseudo-header field
-    // is defined that carries the HTTP status code field ... This
-    // pseudo-header field MUST be included in all responses, including
-    // interim responses; otherwise, the response is malformed".
-    let status = status.ok_or(Malformed::MissingOrExtraPseudo)?;
-    Ok(ParsedResponse {
-        head: ResponseHead {
-            status,
-            fields: regular,
-        },
-        content_length,
-    })
+
+    fn finish_request(self, connect_protocol: bool) -> Result<ParsedRequest, Malformed> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let head = RequestHead {
+            method: self.method.ok_or(Malformed::MissingOrExtraPseudo)?,
+            scheme: self.scheme,
+            authority: self.authority,
+            path: self.path,
+            protocol: self.protocol,
+            fields: self.fields,
+        };
+        let is_connect = &head.method[..] == b"CONNECT";
+        if head.protocol.is_some() {
+            // RFC 8441 §4: ":protocol" is only valid with CONNECT, and only
+            // after SETTINGS_ENABLE_CONNECT_PROTOCOL was sent.
+            if !connect_protocol || !is_connect {
+                return Err(Malformed::UnexpectedProtocol);
+            }
+            // RFC 8441 §4: "On requests bearing the :protocol pseudo-header
+            // field, the :scheme and :path pseudo-header fields of the target
+            // URI (see Section 5) MUST also be included."
+            if head.scheme.is_none() || head.path.is_none() || head.authority.is_none() {
+                return Err(Malformed::MissingOrExtraPseudo);
+            }
+        } else if is_connect {
+            // §8.5: "The ":scheme" and ":path" pseudo-header fields MUST be
+            // omitted." and "The ":authority" pseudo-header field contains
+            // the host and port to connect to".
+            if head.scheme.is_some() || head.path.is_some() || head.authority.is_none() {
+                return Err(Malformed::MissingOrExtraPseudo);
+            }
+        } else if head.scheme.is_none() || head.path.is_none() {
+            // §8.3.1: "All HTTP/2 requests MUST include exactly one valid
+            // value for the ":method", ":scheme", and ":path" pseudo-header
+            // fields, unless they are CONNECT requests".
+            return Err(Malformed::MissingOrExtraPseudo);
+        }
+        // §8.3.1: "This pseudo-header field MUST NOT be empty for "http" or
+        // "https" URIs".
+        if head.path.as_ref().is_some_and(|p| p.is_empty()) {
+            return Err(Malformed::EmptyPath);
+        }
+        // §8.3.1: "A server SHOULD treat a request as malformed if it
+        // contains a Host header field that identifies an entity that
+        // differs from the entity in the ":authority" pseudo-header field."
+        if let (Some(host), Some(authority)) = (&self.host, &head.authority) {
+            if !host.eq_ignore_ascii_case(authority) {
+                return Err(Malformed::HostMismatch);
+            }
+        }
+        Ok(ParsedRequest {
+            head,
+            content_length: self.content_length,
+        })
+    }
+
+    fn finish_response(self) -> Result<ParsedResponse, Malformed> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        // §8.3.2: "This pseudo-header field MUST be included in all
+        // responses, including interim responses; otherwise, the response is
+        // malformed".
+        let status = self.status.ok_or(Malformed::MissingOrExtraPseudo)?;
+        Ok(ParsedResponse {
+            head: ResponseHead {
+                status,
+                fields: self.fields,
+            },
+            content_length: self.content_length,
+        })
+    }
 }
 
-/// Checks a trailer section (§8.1): "Trailers MUST NOT include
-/// pseudo-header fields".
-pub(crate) fn check_trailers(fields: &[HeaderField]) -> Result<(), Malformed> {
-    let mut ignored = None;
-    for field in fields {
-        if field.name.first() == Some(&b':') {
-            return Err(Malformed::PseudoInTrailers);
-        }
-        check_regular(field, &mut ignored)?;
+/// Builds a [`RequestHead`] from a decoded field block, enforcing §8.3.1.
+#[cfg(test)]
+fn parse_request(
+    fields: Vec<HeaderField>,
+    connect_protocol: bool,
+) -> Result<ParsedRequest, Malformed> {
+    let mut builder = SectionBuilder::new(SectionKind::Request { connect_protocol });
+    fields.into_iter().for_each(|f| builder.push(f));
+    match builder.finish() {
+        Section::Request(r) => r,
+        _ => unreachable!("built as a request"),
     }
-    Ok(())
+}
+
+/// Builds a [`ResponseHead`] from a decoded field block, enforcing §8.3.2.
+#[cfg(test)]
+fn parse_response(fields: Vec<HeaderField>) -> Result<ParsedResponse, Malformed> {
+    let mut builder = SectionBuilder::new(SectionKind::Response);
+    fields.into_iter().for_each(|f| builder.push(f));
+    match builder.finish() {
+        Section::Response(r) => r,
+        _ => unreachable!("built as a response"),
+    }
+}
+
+/// Checks a trailer section (§8.1).
+#[cfg(test)]
+fn check_trailers(fields: &[HeaderField]) -> Result<(), Malformed> {
+    let mut builder = SectionBuilder::new(SectionKind::Trailers);
+    fields.iter().cloned().for_each(|f| builder.push(f));
+    match builder.finish() {
+        Section::Trailers(r) => r.map(|_| ()),
+        _ => unreachable!("built as trailers"),
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ mod error;
 mod event;
 mod flow;
 mod message;
+mod priority;
+mod schedule;
 mod state;
 mod stream;
 
@@ -19,6 +21,8 @@ pub use error::{ConnectionError, UserError};
 pub use event::{Event, Initiator};
 pub use flow::{DEFAULT_WINDOW, MAX_WINDOW};
 pub use message::{Malformed, RequestHead, ResponseHead, valid_name, valid_value};
+pub use priority::Priority;
+pub use schedule::SchedulerKind;
 pub use state::{Outcome, StreamState, TABLE, Transition};
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! What a connection remembers about one stream.
 
 use super::flow::{RecvWindow, SendWindow};
+use super::priority::Priority;
 use super::state::StreamState;
 use crate::frame::StreamId;
 use crate::hpack::HeaderField;
@@ -39,6 +40,8 @@ pub(crate) struct Stream {
     pub unreleased: u64,
     /// Counted among the active streams of the map (see `StreamMap`).
     pub counted_active: bool,
+    /// Its RFC 9218 priority, for the scheduler.
+    pub priority: Priority,
 }
 
 impl Stream {
@@ -59,6 +62,7 @@ impl Stream {
             head_request: false,
             unreleased: 0,
             counted_active: false,
+            priority: Priority::default(),
         }
     }
 

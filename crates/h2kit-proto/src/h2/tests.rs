@@ -1302,3 +1302,87 @@ proptest! {
         }
     }
 }
+
+// ------------------------------------------------------ window auto-tuning
+
+/// Downloads `size` octets on one stream, feeding the body as capacity
+/// allows, and returns how many pump rounds it took.
+fn download(p: &mut Pair, size: usize) -> usize {
+    let id = p.client.send_request(&GET, true).unwrap();
+    p.pump();
+    p.server
+        .send_response(id, 200, &[] as &[(&str, &str)], false)
+        .unwrap();
+    let body = Bytes::from(vec![0x5a; size]);
+    let mut sent = 0;
+    let mut rounds = 0;
+    while sent < size {
+        let room = p.server.send_capacity(id).min(size - sent);
+        if room > 0 {
+            p.server
+                .send_data(id, body.slice(sent..sent + room), sent + room == size)
+                .unwrap();
+            sent += room;
+        }
+        p.pump();
+        rounds += 1;
+        assert!(rounds < 100_000);
+    }
+    p.pump();
+    assert_eq!(body_of(&p.client_events, id).0.len(), size);
+    rounds
+}
+
+#[test]
+fn auto_tuning_grows_the_receive_windows_of_a_fast_stream() {
+    let client = Config {
+        auto_tune_windows: true,
+        ..Config::default()
+    };
+    let mut p = Pair::new(client, Config::default());
+    p.pump();
+    download(&mut p, 8 << 20);
+    let window = p.server.peer_settings().initial_window_size;
+    assert!(window >= 65_535 * 8, "stream window grew only to {window}");
+    assert!(window <= Config::default().max_auto_tuned_window);
+    assert!(p.server.connection_window() > 0);
+}
+
+#[test]
+fn without_auto_tuning_windows_stay_as_configured() {
+    let mut p = Pair::default();
+    p.pump();
+    download(&mut p, 1 << 20);
+    assert_eq!(p.server.peer_settings().initial_window_size, 65_535);
+}
+
+mod priorities;
+mod push_connect;
+
+#[test]
+fn vectored_transmit_hands_out_data_payloads_without_copying() {
+    let mut p = Pair::default();
+    let id = p.client.send_request(&GET, true).unwrap();
+    p.pump();
+    let body = Bytes::from(vec![7u8; 40_000]);
+    p.server
+        .send_response(id, 200, &[] as &[(&str, &str)], false)
+        .unwrap();
+    p.server.send_data(id, body.clone(), true).unwrap();
+    let mut chunks = Vec::new();
+    let n = p.server.poll_transmit_vectored(&mut chunks);
+    assert_eq!(n, chunks.iter().map(Bytes::len).sum::<usize>());
+    // The payload chunks point into the body we gave, not into a copy.
+    let range = body.as_ptr() as usize..body.as_ptr() as usize + body.len();
+    let shared: usize = chunks
+        .iter()
+        .filter(|c| range.contains(&(c.as_ptr() as usize)))
+        .map(Bytes::len)
+        .sum();
+    assert_eq!(shared, 40_000);
+    // And the client decodes the concatenation like any other transmit.
+    let joined: Vec<u8> = chunks.concat();
+    p.client.recv(&joined).unwrap();
+    let events: Vec<Event> = std::iter::from_fn(|| p.client.poll_event()).collect();
+    assert_eq!(body_of(&events, id), (vec![7u8; 40_000], true));
+}

@@ -11,16 +11,20 @@
 //! `send.rs` the application's actions and the outgoing byte stream,
 //! `settings.rs` the SETTINGS exchange, `timers.rs` time.
 
+mod autotune;
+mod push;
 mod recv;
 mod send;
 mod settings;
 mod streams;
 mod timers;
+mod transmit;
 
 use super::config::Config;
 use super::error::{ConnectionError, UserError};
 use super::event::{Event, Initiator};
 use super::flow::{DEFAULT_WINDOW, RecvWindow, SendWindow};
+use super::schedule::Scheduler;
 use super::state::StreamState;
 use crate::ErrorCode;
 use crate::frame::{FrameDecoder, GoAway, StreamId};
@@ -122,8 +126,8 @@ pub struct Connection {
     /// Recently closed stream ids and whether we reset them, so late frames
     /// get the answer §5.1 gives for "closed" (bounded).
     recently_closed: VecDeque<(u32, bool)>,
-    /// Streams with DATA to send and window to send it (round-robin).
-    ready: VecDeque<StreamId>,
+    /// Streams with DATA to send and window to send it.
+    scheduler: Scheduler,
 
     // ---- flow control ----
     conn_send: SendWindow,
@@ -138,7 +142,9 @@ pub struct Connection {
     goaway_received: Option<StreamId>,
     /// Graceful shutdown: the first GOAWAY went out and a PING is
     /// measuring one round trip before the final GOAWAY.
-    shutdown_ping: Option<[u8; 8]>,
+    shutdown_pending: bool,
+    /// Receive-window auto-tuning state, allocated once data flows.
+    bdp: Option<Box<autotune::Bdp>>,
     /// Boxed: rarely set, and an idle connection should stay small.
     closed: Option<Box<ConnectionError>>,
     flood: timers::FloodCounters,
@@ -223,14 +229,15 @@ impl Connection {
             last_processed_peer_id: 0,
             pending_opens: VecDeque::new(),
             recently_closed: VecDeque::new(),
-            ready: VecDeque::new(),
+            scheduler: Scheduler::default(),
             conn_send: SendWindow::new(DEFAULT_WINDOW),
             conn_recv: RecvWindow::new(DEFAULT_WINDOW),
             events: VecDeque::new(),
             timers: timers::Timers::default(),
             goaway_sent: None,
             goaway_received: None,
-            shutdown_ping: None,
+            shutdown_pending: false,
+            bdp: None,
             closed: None,
             flood,
             config,
@@ -353,14 +360,14 @@ impl Connection {
     pub fn is_done(&self) -> bool {
         self.closed.is_some()
             || ((self.goaway_sent.is_some() || self.goaway_received.is_some())
-                && self.shutdown_ping.is_none()
+                && !self.shutdown_pending
                 && self.streams.is_empty()
                 && self.pending_opens.is_empty())
     }
 
     /// True when output is waiting for `poll_transmit`.
     pub fn wants_write(&self) -> bool {
-        !self.out.is_empty() || (!self.ready.is_empty() && self.conn_send.available() > 0)
+        !self.out.is_empty() || (!self.scheduler.is_empty() && self.conn_send.available() > 0)
     }
 
     /// True when buffers hold memory an idle connection could give back.
@@ -458,7 +465,7 @@ impl Connection {
                 retry_safe: true,
             });
         }
-        self.ready.clear();
+        self.scheduler.clear();
         self.events.push_back(Event::ConnectionTerminated {
             code,
             last_stream_id: last,

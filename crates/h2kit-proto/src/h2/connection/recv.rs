@@ -1,9 +1,10 @@
 //! Frames from the peer: the receive half of the connection.
 
 use super::super::event::{Event, Initiator};
-use super::super::message::{self, Malformed};
+use super::super::message::{Section, SectionBuilder, SectionKind};
 use super::super::state::{Outcome, StreamState, Transition};
 use super::super::stream::Stream;
+use super::autotune::BDP_PING;
 use super::timers::{Flood, KEEPALIVE_PING, SHUTDOWN_PING};
 use super::{Connection, ConnectionError, PREFACE, Role};
 use crate::ErrorCode;
@@ -11,7 +12,7 @@ use crate::frame::{
     Continuation, Data, Frame, GoAway, Headers, Ping, PriorityBlock, PushPromise, RstStream,
     StreamId, WindowUpdate,
 };
-use crate::hpack::{DecodeError, HeaderField};
+use crate::hpack::DecodeError;
 use bytes::{Bytes, BytesMut};
 
 /// How many closed stream ids are remembered for §5.1's late-frame rules.
@@ -166,9 +167,16 @@ impl Connection {
                 ErrorCode::PROTOCOL_ERROR,
                 "PRIORITY_UPDATE sent by a server",
             )),
-            // Priority signals are accepted and validated by the frame layer;
-            // scheduling by them comes with the priorities work.
-            Frame::Priority(_) | Frame::PriorityUpdate(_) => Ok(()),
+            Frame::Priority(p) => {
+                // §5.3.2 deprecates these signals, but a peer may still send
+                // them; the tree scheduler uses them.
+                self.scheduler
+                    .set_dependency(self.config.scheduler, p.stream_id, p.priority);
+                Ok(())
+            }
+            Frame::PriorityUpdate(u) => {
+                self.on_priority_update(u.prioritized_stream_id, &u.field_value)
+            }
             // §5.5: "Implementations MUST discard frames that have unknown or
             // unsupported types."
             Frame::Unknown(_) => Ok(()),
@@ -223,6 +231,7 @@ impl Connection {
             }
         }
         stream.unreleased += frame.payload.len() as u64;
+        self.autotune_on_data(len);
         if !frame.payload.is_empty() || frame.end_stream {
             self.events.push_back(Event::Data {
                 stream_id: id,
@@ -359,41 +368,72 @@ impl Connection {
     /// Decodes a complete field block — always, so the HPACK context stays
     /// in step (§4.3: "A receiver MUST terminate the connection with a
     /// connection error (Section 5.4.1) of type COMPRESSION_ERROR if it does
-    /// not decompress a field block") — then applies it to its stream.
+    /// not decompress a field block") — checking the fields as they come
+    /// out, then applies it to its stream.
     fn finish_block(&mut self, block: FieldBlock) -> Handled {
         let bytes = if block.fragments.is_empty() {
             block.first
         } else {
             block.fragments.freeze()
         };
-        let mut fields = Vec::new();
-        let decoded = self.hpack_decoder.decode(&bytes, |f| fields.push(f));
+        let kind = self.section_kind(block.stream_id, block.kind);
+        let mut builder = SectionBuilder::new(kind);
+        let decoded = self.hpack_decoder.decode(&bytes, |f| builder.push(f));
         let too_large = match decoded {
             Ok(()) => false,
             Err(DecodeError::HeaderListTooLarge { .. }) => true,
             Err(_) => return Err(conn(ErrorCode::COMPRESSION_ERROR, "HPACK decoding failed")),
         };
+        let section = builder.finish();
         match block.kind {
             BlockKind::Headers {
                 end_stream,
                 priority,
-            } => self.on_header_block(block.stream_id, fields, end_stream, priority, too_large),
-            BlockKind::PushPromise { promised } => {
-                self.on_push_block(block.stream_id, promised, fields, too_large)
+            } => {
+                let self_dependent = priority.is_some_and(|p| p.dependency == block.stream_id);
+                // RFC 7540 §5.3.1 (still in force for peers that send it): "A
+                // stream cannot depend on itself. An endpoint MUST treat this
+                // as a stream error (Section 5.4.2) of type PROTOCOL_ERROR."
+                // A header list over our limit is refused the same way.
+                let refused = self_dependent || too_large;
+                if let (Some(p), false) = (priority, self_dependent) {
+                    self.scheduler
+                        .set_dependency(self.config.scheduler, block.stream_id, p);
+                }
+                self.on_header_block(block.stream_id, section, end_stream, refused)
             }
+            BlockKind::PushPromise { promised } => {
+                self.on_push_block(block.stream_id, promised, section, too_large)
+            }
+        }
+    }
+
+    /// What a field block on `id` must be, from the stream's state.
+    fn section_kind(&self, id: StreamId, kind: BlockKind) -> SectionKind {
+        if let BlockKind::PushPromise { .. } = kind {
+            return SectionKind::Request {
+                connect_protocol: false,
+            };
+        }
+        match (self.role, self.streams.get(id)) {
+            (Role::Server, None) => SectionKind::Request {
+                connect_protocol: self.settings.local_enable_connect,
+            },
+            (Role::Server, Some(_)) => SectionKind::Trailers,
+            (Role::Client, Some(s)) if s.recv_final_headers => SectionKind::Trailers,
+            (Role::Client, _) => SectionKind::Response,
         }
     }
 
     fn on_header_block(
         &mut self,
         id: StreamId,
-        fields: Vec<HeaderField>,
+        section: Section,
         end_stream: bool,
-        priority: Option<PriorityBlock>,
-        too_large: bool,
+        refused: bool,
     ) -> Handled {
         let Some(stream) = self.streams.get_mut(id) else {
-            return self.on_new_stream_headers(id, fields, end_stream, priority, too_large);
+            return self.on_new_stream_headers(id, section, end_stream, refused);
         };
         match stream.state.apply(Transition::RecvHeaders) {
             Outcome::Move(next) => stream.state = next,
@@ -404,41 +444,41 @@ impl Connection {
         let Some(stream) = self.streams.get_mut(id) else {
             return Ok(());
         };
-        // RFC 7540 §5.3.1 (still in force for peers that send it): "A stream
-        // cannot depend on itself. An endpoint MUST treat this as a stream
-        // error (Section 5.4.2) of type PROTOCOL_ERROR."
-        if priority.is_some_and(|p| p.dependency == id) || too_large {
+        if refused {
             return Err(Violation::Stream(id, ErrorCode::PROTOCOL_ERROR));
         }
-        if stream.recv_final_headers || self.role == Role::Server {
-            // A second header section is a trailer section (§8.1): "a
-            // trailer section ... MUST carry END_STREAM" — without it the
-            // message is malformed.
-            if !end_stream || message::check_trailers(&fields).is_err() {
-                return Err(Violation::Stream(id, ErrorCode::PROTOCOL_ERROR));
+        let parsed = match section {
+            Section::Trailers(fields) => {
+                // A second header section is a trailer section (§8.1), which
+                // must end the stream; without END_STREAM the message is
+                // malformed.
+                let fields =
+                    fields.map_err(|_| Violation::Stream(id, ErrorCode::PROTOCOL_ERROR))?;
+                if !end_stream
+                    || stream
+                        .recv_content_length
+                        .is_some_and(|n| n != stream.recv_body_len)
+                {
+                    return Err(Violation::Stream(id, ErrorCode::PROTOCOL_ERROR));
+                }
+                self.events.push_back(Event::Trailers {
+                    stream_id: id,
+                    fields,
+                });
+                self.recv_end_stream(id);
+                return Ok(());
             }
-            if stream
-                .recv_content_length
-                .is_some_and(|n| n != stream.recv_body_len)
-            {
-                return Err(Violation::Stream(id, ErrorCode::PROTOCOL_ERROR));
+            Section::Response(parsed) => {
+                parsed.map_err(|_| Violation::Stream(id, ErrorCode::PROTOCOL_ERROR))?
             }
-            self.events.push_back(Event::Trailers {
-                stream_id: id,
-                fields,
-            });
-            self.recv_end_stream(id);
-            return Ok(());
-        }
+            Section::Request(_) => return Err(Violation::Stream(id, ErrorCode::PROTOCOL_ERROR)),
+        };
         // The client's response (or a pushed response on a reserved stream).
-        let parsed = message::parse_response(fields)
-            .map_err(|_| Violation::Stream(id, ErrorCode::PROTOCOL_ERROR))?;
         let status = parsed.head.status;
         if (100..200).contains(&status) {
-            // §8.1: "An HTTP request/response exchange fully consumes a
-            // single stream ... A HEADERS frame with the END_STREAM flag set
-            // that carries an informational status code is malformed".
-            // 101 is not usable in HTTP/2 (§8.6).
+            // §8.1: "A HEADERS frame with the END_STREAM flag set that
+            // carries an informational status code is malformed"; 101 is not
+            // usable in HTTP/2 (§8.6).
             if end_stream || status == 101 {
                 return Err(Violation::Stream(id, ErrorCode::PROTOCOL_ERROR));
             }
@@ -471,10 +511,9 @@ impl Connection {
     fn on_new_stream_headers(
         &mut self,
         id: StreamId,
-        fields: Vec<HeaderField>,
+        section: Section,
         end_stream: bool,
-        priority: Option<PriorityBlock>,
-        too_large: bool,
+        refused: bool,
     ) -> Handled {
         if self.is_local(id) || id.value() <= self.max_peer_id {
             // A stream of ours that is gone, or a peer stream that is closed
@@ -533,16 +572,17 @@ impl Connection {
         // advertised concurrent stream limit to be exceeded MUST treat this
         // as a stream error (Section 5.4.2) of type PROTOCOL_ERROR or
         // REFUSED_STREAM." REFUSED_STREAM tells the client it may retry.
-        let active = self.streams.active(self.role == Role::Server);
-        if active >= self.config.max_concurrent_streams as usize {
+        if self.streams.active(true) >= self.config.max_concurrent_streams as usize {
             return Err(Violation::Stream(id, ErrorCode::REFUSED_STREAM));
         }
         self.last_processed_peer_id = id.value();
-        if priority.is_some_and(|p| p.dependency == id) || too_large {
+        if refused {
             return Err(Violation::Stream(id, ErrorCode::PROTOCOL_ERROR));
         }
-        let parsed = message::parse_request(fields, self.settings.local_enable_connect)
-            .map_err(|_: Malformed| Violation::Stream(id, ErrorCode::PROTOCOL_ERROR))?;
+        let Section::Request(parsed) = section else {
+            return Err(Violation::Stream(id, ErrorCode::PROTOCOL_ERROR));
+        };
+        let parsed = parsed.map_err(|_| Violation::Stream(id, ErrorCode::PROTOCOL_ERROR))?;
         if end_stream && parsed.content_length.is_some_and(|n| n != 0) {
             return Err(Violation::Stream(id, ErrorCode::PROTOCOL_ERROR));
         }
@@ -553,6 +593,17 @@ impl Connection {
         );
         stream.state = StreamState::Open;
         stream.recv_content_length = parsed.content_length;
+        // RFC 9218 §5: the `priority` request field; a PRIORITY_UPDATE that
+        // arrived before the request is the more recent signal and wins.
+        let from_field = parsed
+            .head
+            .fields
+            .iter()
+            .filter(|f| &f.name[..] == b"priority");
+        stream.priority = from_field.fold(stream.priority, |p, f| p.updated(&f.value));
+        if let Some(early) = self.scheduler.take_early(id) {
+            stream.priority = early;
+        }
         self.streams.insert(stream);
         if self.config.lifecycle_events {
             self.events.push_back(Event::StreamActive { stream_id: id });
@@ -572,7 +623,7 @@ impl Connection {
         &mut self,
         parent: StreamId,
         promised: StreamId,
-        fields: Vec<HeaderField>,
+        section: Section,
         too_large: bool,
     ) -> Handled {
         // §6.5.2: "A client that has both set this parameter to 0 and had it
@@ -626,8 +677,9 @@ impl Connection {
         if too_large {
             return Err(Violation::Stream(promised, ErrorCode::PROTOCOL_ERROR));
         }
-        let parsed = message::parse_request(fields, false)
-            .map_err(|_| Violation::Stream(promised, ErrorCode::PROTOCOL_ERROR))?;
+        let Section::Request(Ok(parsed)) = section else {
+            return Err(Violation::Stream(promised, ErrorCode::PROTOCOL_ERROR));
+        };
         // §8.4: "Promised requests MUST be safe ... and cacheable" and carry
         // no content; "the client MUST respond with a stream error ... of
         // type PROTOCOL_ERROR" otherwise.
@@ -685,8 +737,10 @@ impl Connection {
         }
         // §6.7: "An endpoint MUST NOT respond to PING frames containing this
         // flag."
-        if frame.payload == SHUTDOWN_PING && self.shutdown_ping.is_some() {
+        if frame.payload == SHUTDOWN_PING && self.shutdown_pending {
             self.shutdown_ping_acked();
+        } else if frame.payload == BDP_PING {
+            self.autotune_on_ack();
         } else if frame.payload == KEEPALIVE_PING {
             self.keepalive_acked();
         } else {
@@ -776,6 +830,45 @@ impl Connection {
         Ok(())
     }
 
+    /// RFC 9218 §7.1: a client reprioritises a response.
+    fn on_priority_update(&mut self, id: StreamId, value: &[u8]) -> Handled {
+        if let Some(stream) = self.streams.get_mut(id) {
+            stream.priority = stream.priority.updated(value);
+            let priority = stream.priority;
+            self.scheduler.reprioritize(id, priority);
+            return Ok(());
+        }
+        if self.missing_stream_state(id) != MissingStream::Idle {
+            // "Servers can discard frames where the prioritized stream ID
+            // refers to a stream in the "half-closed (local)" or "closed"
+            // state".
+            return Ok(());
+        }
+        if id.is_server_initiated() {
+            // "Servers that receive a PRIORITY_UPDATE for a push stream in the
+            // "idle" state MUST respond with a connection error of type
+            // PROTOCOL_ERROR."
+            return Err(conn(
+                ErrorCode::PROTOCOL_ERROR,
+                "PRIORITY_UPDATE for an idle push stream",
+            ));
+        }
+        let priority = super::super::Priority::parse(value);
+        let remembered = self.scheduler.remember_early(id, priority);
+        // "The number of streams that have been prioritized but remain in the
+        // "idle" state plus the number of active streams ... MUST NOT exceed
+        // the value of the SETTINGS_MAX_CONCURRENT_STREAMS parameter. Servers
+        // that receive such a PRIORITY_UPDATE MUST respond with a connection
+        // error of type PROTOCOL_ERROR."
+        if remembered + self.streams.active(true) > self.config.max_concurrent_streams as usize {
+            return Err(conn(
+                ErrorCode::PROTOCOL_ERROR,
+                "too many PRIORITY_UPDATEs for idle streams",
+            ));
+        }
+        Ok(())
+    }
+
     // ---- helpers ----
 
     /// The peer ended its side of a stream.
@@ -830,6 +923,7 @@ impl Connection {
     /// Forgets a closed stream, remembering its id for late frames.
     pub(super) fn close_stream(&mut self, id: StreamId, reset_by_us: bool) {
         if let Some(stream) = self.streams.remove(id) {
+            self.scheduler.remove(id, stream.scheduled);
             // Whatever the application had not yet released is released now,
             // so the connection window does not leak.
             let unreleased = stream.unreleased.min(u64::from(u32::MAX)) as u32;

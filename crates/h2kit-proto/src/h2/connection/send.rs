@@ -3,6 +3,7 @@
 use super::super::error::UserError;
 use super::super::event::Initiator;
 use super::super::message::{valid_name, valid_value};
+use super::super::priority::Priority;
 use super::super::state::{Outcome, StreamState, Transition};
 use super::super::stream::Stream;
 use super::{Connection, Role};
@@ -10,11 +11,6 @@ use crate::ErrorCode;
 use crate::frame::{FrameHeader, FrameType, StreamId, flags};
 use crate::hpack::{self, FieldRef, HeaderField};
 use bytes::{Bytes, BytesMut};
-
-/// How many bytes one `poll_transmit` call writes at most (soft: the last
-/// frame may cross it). Large enough for good syscall batching, small
-/// enough that control frames are not stuck behind megabytes of DATA.
-const TRANSMIT_BATCH: usize = 256 * 1024;
 
 /// A stream open waiting for a slot under the peer's
 /// MAX_CONCURRENT_STREAMS. Its id is already assigned, so ids still go out
@@ -49,6 +45,14 @@ impl Connection {
             return Err(UserError::GoingAway);
         }
         let head_request = check_request(fields)?;
+        // RFC 8441 §4: a client uses `:protocol` only "upon receipt of
+        // SETTINGS_ENABLE_CONNECT_PROTOCOL with a value of 1".
+        let extended_connect = fields.iter().any(|f| (*f).into().name == b":protocol");
+        if extended_connect && !self.settings.peer.enable_connect_protocol {
+            return Err(UserError::InvalidHeaders(
+                "extended CONNECT needs the server's SETTINGS_ENABLE_CONNECT_PROTOCOL",
+            ));
+        }
         if self.next_local_id > StreamId::MAX.value() {
             return Err(UserError::StreamIdsExhausted);
         }
@@ -128,7 +132,7 @@ impl Connection {
             max_frame,
             stream_id,
             all,
-            end_stream,
+            FirstFrame::Headers { end_stream },
             &mut self.out,
         );
         if end_stream {
@@ -271,121 +275,52 @@ impl Connection {
         Ok(())
     }
 
-    /// Appends bytes to send to `dst` and returns how many. Control frames
-    /// and headers come first, in the order they were queued, then DATA from
-    /// the streams that have both data and window, one frame per stream in
-    /// turn (round-robin). Call it until it returns 0.
-    pub fn poll_transmit(&mut self, dst: &mut BytesMut) -> usize {
-        let start = dst.len();
-        if dst.is_empty() {
-            // Hand over the queued control bytes without copying them.
-            std::mem::swap(dst, &mut self.out);
-        } else {
-            dst.extend_from_slice(&self.out);
-            self.out.clear();
-        }
-        while dst.len() - start < TRANSMIT_BATCH && self.closed.is_none() {
-            let Some(id) = self.ready.pop_front() else {
-                break;
-            };
-            let more = self.write_data_frame(id, dst);
-            match more {
-                FrameResult::More => self.ready.push_back(id),
-                FrameResult::Blocked | FrameResult::Done => {
-                    if let Some(stream) = self.streams.get_mut(id) {
-                        stream.scheduled = false;
-                    }
-                }
-                FrameResult::ConnectionBlocked => {
-                    // Keep the stream first in line for when the connection
-                    // window opens.
-                    self.ready.push_front(id);
-                    break;
-                }
-            }
-        }
-        dst.len() - start
-    }
-
-    /// Puts a stream in the round-robin queue if it is not there already.
+    /// Puts a stream in the scheduler if it is not there already.
     pub(super) fn schedule(&mut self, id: StreamId) {
         if let Some(stream) = self.streams.get_mut(id) {
             if !stream.scheduled {
                 stream.scheduled = true;
-                self.ready.push_back(id);
+                self.scheduler.push(id, stream.priority);
             }
         }
     }
 
-    /// Writes the next frame of a stream's body (or its END_STREAM, or its
-    /// trailers) to `dst`.
-    fn write_data_frame(&mut self, id: StreamId, dst: &mut BytesMut) -> FrameResult {
-        let conn_window = self.conn_send.available();
-        let max_frame = self.settings.peer.max_frame_size as usize;
-        let Some(stream) = self.streams.get_mut(id) else {
-            return FrameResult::Done;
-        };
-        // "Send capacity is never assigned to a stream that is not open."
-        if !stream.state.can_send_data() {
-            return FrameResult::Done;
+    /// Sets the RFC 9218 priority this endpoint uses to order its own DATA
+    /// on a stream (a server's view of a response, or a client's of an
+    /// upload). A server also takes priorities from the `priority` request
+    /// field and PRIORITY_UPDATE frames by itself.
+    pub fn set_priority(
+        &mut self,
+        stream_id: StreamId,
+        priority: Priority,
+    ) -> Result<(), UserError> {
+        let stream = self
+            .streams
+            .get_mut(stream_id)
+            .ok_or(UserError::UnknownStream(stream_id))?;
+        stream.priority = priority;
+        self.scheduler.reprioritize(stream_id, priority);
+        Ok(())
+    }
+
+    /// (Client) Sends a PRIORITY_UPDATE (RFC 9218 §7.1) asking the server to
+    /// reprioritise a response.
+    pub fn send_priority_update(
+        &mut self,
+        stream_id: StreamId,
+        priority: Priority,
+    ) -> Result<(), UserError> {
+        self.check_open()?;
+        if self.role != Role::Client {
+            // RFC 9218 §7.1: "Servers MUST NOT send PRIORITY_UPDATE frames."
+            return Err(UserError::ClientOnly);
         }
-        if stream.buffered > 0 {
-            let window = stream.send_window.available();
-            if window == 0 {
-                return FrameResult::Blocked;
-            }
-            if conn_window == 0 {
-                return FrameResult::ConnectionBlocked;
-            }
-            let Some(front) = stream.send_queue.front_mut() else {
-                return FrameResult::Done;
-            };
-            let n = front
-                .len()
-                .min(window as usize)
-                .min(conn_window as usize)
-                .min(max_frame);
-            let chunk = if n == front.len() {
-                stream.send_queue.pop_front().unwrap_or_default()
-            } else {
-                front.split_to(n)
-            };
-            stream.buffered -= n;
-            stream.send_window.consume(n as u32);
-            self.conn_send.consume(n as u32);
-            let end = stream.buffered == 0 && stream.send_end && stream.send_trailers.is_none();
-            write_data(dst, id, &chunk, end);
-            if end {
-                self.end_local_side(id);
-                return FrameResult::Done;
-            }
-            let stream = self.streams.get_mut(id);
-            return match stream {
-                Some(s) if s.has_pending_send() => FrameResult::More,
-                _ => FrameResult::Done,
-            };
-        }
-        if !stream.send_end {
-            return FrameResult::Done;
-        }
-        match stream.send_trailers.take() {
-            Some(trailers) => {
-                let fields = trailers.iter().map(FieldRef::from);
-                let max = self.settings.peer.max_frame_size;
-                encode_field_block(
-                    &mut self.hpack_encoder,
-                    &mut self.block_buf,
-                    max,
-                    id,
-                    fields,
-                    true,
-                    dst,
-                );
-            }
-            None => write_data(dst, id, &[], true),
-        }
-        self.end_local_side(id);
-        FrameResult::Done
+        crate::frame::Frame::PriorityUpdate(crate::frame::PriorityUpdate {
+            prioritized_stream_id: stream_id,
+            field_value: Bytes::from(priority.to_string()),
+        })
+        .encode(&mut self.out);
+        Ok(())
     }
 
     /// Applies a local transition, or explains why it is not allowed.
@@ -408,7 +343,7 @@ impl Connection {
     }
 
     /// We sent END_STREAM on a stream.
-    fn end_local_side(&mut self, id: StreamId) {
+    pub(super) fn end_local_side(&mut self, id: StreamId) {
         let Some(stream) = self.streams.get_mut(id) else {
             return;
         };
@@ -454,7 +389,7 @@ impl Connection {
             max_frame,
             id,
             fields,
-            end_stream,
+            FirstFrame::Headers { end_stream },
             &mut self.out,
         );
         if let Some(stream) = self.streams.get_mut(id) {
@@ -491,58 +426,61 @@ impl Connection {
     }
 }
 
-enum FrameResult {
-    /// The stream has more to send and window to send it.
-    More,
-    /// The stream's own window is exhausted; a WINDOW_UPDATE reschedules it.
-    Blocked,
-    /// The connection window is exhausted.
-    ConnectionBlocked,
-    /// Nothing more to send for now.
-    Done,
+/// The frame a field block starts with.
+#[derive(Clone, Copy)]
+pub(super) enum FirstFrame {
+    /// HEADERS, possibly ending the stream.
+    Headers { end_stream: bool },
+    /// PUSH_PROMISE reserving `promised`.
+    PushPromise { promised: StreamId },
 }
 
-fn write_data(dst: &mut BytesMut, id: StreamId, payload: &[u8], end_stream: bool) {
-    FrameHeader {
-        length: payload.len() as u32,
-        kind: FrameType::DATA,
-        flags: if end_stream { flags::END_STREAM } else { 0 },
-        stream_id: id,
-    }
-    .encode(dst);
-    dst.extend_from_slice(payload);
-}
-
-/// HPACK-encodes a field section and frames it as HEADERS plus as many
-/// CONTINUATION frames as the peer's SETTINGS_MAX_FRAME_SIZE requires.
-fn encode_field_block<'a>(
+/// HPACK-encodes a field section and frames it as HEADERS (or PUSH_PROMISE)
+/// plus as many CONTINUATION frames as the peer's SETTINGS_MAX_FRAME_SIZE
+/// requires.
+pub(super) fn encode_field_block<'a>(
     encoder: &mut hpack::Encoder,
     block: &mut BytesMut,
     max_frame: u32,
     id: StreamId,
     fields: impl Iterator<Item = FieldRef<'a>>,
-    end_stream: bool,
+    first: FirstFrame,
     dst: &mut BytesMut,
 ) {
     block.clear();
     encoder.encode(fields, block);
-    let max = max_frame as usize;
     let mut rest: &[u8] = block;
-    let mut kind = FrameType::HEADERS;
+    let mut kind = match first {
+        FirstFrame::Headers { .. } => FrameType::HEADERS,
+        FirstFrame::PushPromise { .. } => FrameType::PUSH_PROMISE,
+    };
     loop {
-        let n = rest.len().min(max);
+        // The promised stream id takes four octets of the first frame.
+        let room = match (kind, first) {
+            (FrameType::PUSH_PROMISE, _) => max_frame as usize - 4,
+            _ => max_frame as usize,
+        };
+        let n = rest.len().min(room);
         let last = n == rest.len();
         let mut bits = if last { flags::END_HEADERS } else { 0 };
-        if kind == FrameType::HEADERS && end_stream {
-            bits |= flags::END_STREAM;
+        let mut length = n as u32;
+        match (kind, first) {
+            (FrameType::HEADERS, FirstFrame::Headers { end_stream: true }) => {
+                bits |= flags::END_STREAM
+            }
+            (FrameType::PUSH_PROMISE, _) => length += 4,
+            _ => {}
         }
         FrameHeader {
-            length: n as u32,
+            length,
             kind,
             flags: bits,
             stream_id: id,
         }
         .encode(dst);
+        if let (FrameType::PUSH_PROMISE, FirstFrame::PushPromise { promised }) = (kind, first) {
+            dst.extend_from_slice(&promised.value().to_be_bytes());
+        }
         dst.extend_from_slice(&rest[..n]);
         rest = &rest[n..];
         if last {
@@ -553,7 +491,7 @@ fn encode_field_block<'a>(
 }
 
 /// Checks a request's fields as we send them; returns whether it is HEAD.
-fn check_request<'a, F>(fields: &[F]) -> Result<bool, UserError>
+pub(super) fn check_request<'a, F>(fields: &[F]) -> Result<bool, UserError>
 where
     F: Into<FieldRef<'a>> + Copy,
 {

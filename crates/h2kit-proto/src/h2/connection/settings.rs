@@ -96,8 +96,11 @@ impl Connection {
         if self.role == Role::Server && c.enable_connect_protocol {
             s.set(SettingId::ENABLE_CONNECT_PROTOCOL, 1);
         }
-        // Until priorities land, we honestly ignore RFC 7540 signals.
-        s.set(SettingId::NO_RFC7540_PRIORITIES, 1);
+        // RFC 9218 §2.1: we say we ignore RFC 7540 signals unless the tree
+        // scheduler, which uses them, is configured.
+        if c.scheduler != super::super::SchedulerKind::Rfc7540Tree {
+            s.set(SettingId::NO_RFC7540_PRIORITIES, 1);
+        }
         self.send_settings(s);
 
         let target = self.config.initial_connection_window;
@@ -125,6 +128,10 @@ impl Connection {
         }
         self.send_settings(settings);
         Ok(())
+    }
+
+    pub(super) fn send_settings_frame(&mut self, settings: Settings) {
+        self.send_settings(settings);
     }
 
     fn send_settings(&mut self, settings: Settings) {

@@ -20,7 +20,7 @@ pub(super) struct Timers {
     settings_deadline: Option<Instant>,
     /// SETTINGS were sent before we knew the time; start the clock at the
     /// next `handle_timeout`.
-    settings_unstarted: Option<Duration>,
+    settings_unstarted: bool,
     /// When we last heard from the peer.
     last_recv: Option<Instant>,
     /// When the outstanding keep-alive PING must be answered by.
@@ -29,18 +29,18 @@ pub(super) struct Timers {
 
 impl Timers {
     pub fn settings_sent(&mut self, now: Option<Instant>, timeout: Duration) {
-        if self.settings_deadline.is_some() || self.settings_unstarted.is_some() {
+        if self.settings_deadline.is_some() || self.settings_unstarted {
             return; // the oldest outstanding SETTINGS sets the deadline
         }
         match now {
             Some(now) => self.settings_deadline = Some(now + timeout),
-            None => self.settings_unstarted = Some(timeout),
+            None => self.settings_unstarted = true,
         }
     }
 
     pub fn settings_acked(&mut self) {
         self.settings_deadline = None;
-        self.settings_unstarted = None;
+        self.settings_unstarted = false;
     }
 }
 
@@ -92,8 +92,8 @@ impl Connection {
             return;
         }
         let t = &mut self.timers;
-        if let Some(timeout) = t.settings_unstarted.take() {
-            t.settings_deadline = Some(now + timeout);
+        if std::mem::take(&mut t.settings_unstarted) {
+            t.settings_deadline = Some(now + self.config.settings_timeout);
         }
         if t.last_recv.is_none() {
             t.last_recv = Some(now);
@@ -205,7 +205,7 @@ impl Connection {
     /// flight, and a PING; when the PING returns, the final GOAWAY names the
     /// last stream actually processed. Streams in progress finish normally.
     pub fn shutdown(&mut self) {
-        if self.closed.is_some() || self.shutdown_ping.is_some() || self.goaway_sent.is_some() {
+        if self.closed.is_some() || self.shutdown_pending || self.goaway_sent.is_some() {
             return;
         }
         if self.role == super::Role::Client {
@@ -224,13 +224,13 @@ impl Connection {
             payload: SHUTDOWN_PING,
         })
         .encode(&mut self.out);
-        self.shutdown_ping = Some(SHUTDOWN_PING);
+        self.shutdown_pending = true;
     }
 
     /// The shutdown PING returned: every stream the client opened before
     /// our first GOAWAY has reached us, so the final GOAWAY can name it.
     pub(super) fn shutdown_ping_acked(&mut self) {
-        self.shutdown_ping = None;
+        self.shutdown_pending = false;
         let last = StreamId::new(self.last_processed_peer_id);
         self.send_goaway(ErrorCode::NO_ERROR, last, Bytes::new());
     }
