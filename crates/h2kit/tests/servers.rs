@@ -44,12 +44,17 @@ fn site(arrived: Arc<AtomicUsize>) -> impl Fn(Request<Body>) -> Response<Body> +
             Response::new(Body::from(vec![b's'; 100_000]))
         }
         "/upload-size" => {
-            // Reads the body in a blocking loop without keeping it.
+            // Reads the body in a blocking loop without keeping it, more
+            // slowly than the client sends: the client's window must be
+            // reopened by these reads alone.
             let mut body = req.into_body();
             let mut n = 0;
             while let Some(chunk) = body.next_chunk() {
                 match chunk {
-                    Ok(c) => n += c.len(),
+                    Ok(c) => {
+                        n += c.len();
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
                     Err(_) => return status(StatusCode::BAD_REQUEST),
                 }
             }

@@ -235,10 +235,11 @@ impl Receiver {
         if let Some(chunk) = st.chunks.pop_front() {
             st.queued -= chunk.len();
             st.consumed += chunk.len();
-            let waker = st.writer_waker.take();
             self.shared.writable.notify_one();
-            if let Some(w) = waker {
-                w.wake();
+            // Not taken: the writer may be a connection that must hear of
+            // every read, to give the window back (`take_consumed`).
+            if let Some(w) = &st.writer_waker {
+                w.wake_by_ref();
             }
             return Some(Next::Chunk(chunk));
         }
@@ -258,7 +259,7 @@ impl Drop for Receiver {
         st.consumed += st.queued;
         st.queued = 0;
         st.chunks.clear();
-        let waker = st.writer_waker.take();
+        let waker = st.writer_waker.clone();
         drop(st);
         self.shared.writable.notify_all();
         if let Some(w) = waker {
@@ -318,6 +319,28 @@ mod tests {
         assert!(matches!(rx.next_blocking(), Next::Chunk(c) if c == "5"));
         assert!(matches!(rx.next_blocking(), Next::End(None)));
         writer.join().unwrap();
+    }
+
+    /// A connection feeding a request body must hear of every read, not
+    /// just the first, or the client's window is never given back.
+    #[test]
+    fn the_writer_is_woken_on_every_read() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        struct Count(AtomicUsize);
+        impl std::task::Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let (tx, rx) = pipe(usize::MAX, Some(Waker::from(count.clone())));
+        for _ in 0..3 {
+            tx.push(Bytes::from_static(b"x"));
+        }
+        for _ in 0..3 {
+            assert!(matches!(rx.next_blocking(), Next::Chunk(_)));
+        }
+        assert_eq!(count.0.load(Ordering::SeqCst), 3);
     }
 
     #[test]
