@@ -516,3 +516,129 @@ fn tls_info(tls: &rustls::ServerConnection) -> TlsInfo {
             .unwrap_or_default(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::{ShutdownHandle, pool::Pool, server_h2_config};
+    use bytes::Bytes;
+    use h2kit_proto::h2::{Config, Event};
+    use std::time::Duration;
+
+    const BODY_LEN: usize = 4 << 20;
+
+    fn shared() -> Arc<Shared> {
+        let body = Bytes::from(vec![b'x'; BODY_LEN]);
+        Arc::new(Shared {
+            h2: Arc::new(server_h2_config()),
+            tls: None,
+            pool: Pool::new(4),
+            handler: Arc::new(crate::nonblocking(move |_req| {
+                Response::new(Body::from(body.clone()))
+            })),
+            idle_timeout: Duration::from_secs(60),
+            handshake_timeout: Duration::from_secs(10),
+            trace_frames: false,
+            nodelay: true,
+            shutdown: ShutdownHandle::new(),
+        })
+    }
+
+    /// A client that grants huge windows, so only the server's own
+    /// bounds can stop it from producing output.
+    fn greedy_client(requests: usize) -> (Connection, BytesMut) {
+        let mut client = Connection::client(Config {
+            initial_stream_window: (1 << 31) - 1,
+            initial_connection_window: (1 << 31) - 1,
+            ..Config::default()
+        });
+        for _ in 0..requests {
+            client
+                .send_request(
+                    &[
+                        (":method", "GET"),
+                        (":scheme", "http"),
+                        (":authority", "test"),
+                        (":path", "/big"),
+                    ],
+                    true,
+                )
+                .unwrap();
+        }
+        let mut wire = BytesMut::new();
+        while client.poll_transmit(&mut wire) > 0 {}
+        (client, wire)
+    }
+
+    #[test]
+    fn a_peer_that_stops_reading_gets_bounded_output_and_no_more_reads() {
+        let now = Instant::now();
+        let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let mut session = Session::new(shared(), addr, addr, Waker::noop().clone(), now).unwrap();
+        let (mut client, wire) = greedy_client(20);
+        session.on_read(&wire, now);
+        session.dispatch_jobs();
+        // The server's SETTINGS must be acknowledged for the windows to
+        // apply; hand the client what the server wrote so far.
+        session.flush();
+        let first = session.take_output();
+        client.recv(&first).unwrap();
+        let mut ack = BytesMut::new();
+        while client.poll_transmit(&mut ack) > 0 {}
+        session.on_read(&ack, now);
+        // Now the client stops reading: nothing is consumed any more.
+        for _ in 0..100 {
+            session.flush();
+        }
+        let pending = session.output().len();
+        assert!(pending > 0, "the server had output to send");
+        assert!(
+            pending < 2 * OUTPUT_HIGH_WATER,
+            "output stays bounded while the peer does not read ({pending} octets for {} requested)",
+            20 * BODY_LEN
+        );
+        assert!(
+            !session.wants_read(),
+            "reading stops while output is backed up"
+        );
+        // Once the peer reads again, output resumes.
+        let taken = session.take_output();
+        assert!(session.wants_read(), "reading resumes once output drains");
+        client.recv(&taken).unwrap();
+        session.flush();
+        assert!(!session.output().is_empty(), "output resumes");
+        assert!(session.output().len() < 2 * OUTPUT_HIGH_WATER);
+        let mut got = 0;
+        while let Some(event) = client.poll_event() {
+            if let Event::Data { data, .. } = event {
+                got += data.len();
+            }
+        }
+        assert!(got > 0);
+    }
+
+    #[test]
+    fn a_cleartext_client_without_the_preface_is_answered_and_closed() {
+        let now = Instant::now();
+        let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let mut session = Session::new(shared(), addr, addr, Waker::noop().clone(), now).unwrap();
+        session.on_read(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", now);
+        session.flush();
+        assert!(session.output().starts_with(b"HTTP/1.1 505 "));
+        let n = session.output().len();
+        session.consume_output(n);
+        assert!(session.is_done(now));
+    }
+
+    #[test]
+    fn a_silent_client_is_closed_at_the_handshake_deadline() {
+        let now = Instant::now();
+        let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let mut session = Session::new(shared(), addr, addr, Waker::noop().clone(), now).unwrap();
+        let deadline = session.poll_timeout().unwrap();
+        assert_eq!(deadline, now + Duration::from_secs(10));
+        session.handle_timeout(deadline);
+        session.flush();
+        assert!(session.is_done(deadline));
+    }
+}
