@@ -118,12 +118,18 @@ fn run<F: Future<Output = ()>>(f: F) {
 type Client = h2::client::SendRequest<Bytes>;
 
 async fn connect_h2c(addr: SocketAddr) -> Client {
+    connect_h2c_with_task(addr).await.0
+}
+
+/// Also returns the client connection's task, which ends when the server
+/// closes the connection.
+async fn connect_h2c_with_task(addr: SocketAddr) -> (Client, tokio::task::JoinHandle<()>) {
     let tcp = TcpStream::connect(addr).await.unwrap();
     let (client, conn) = h2::client::handshake(tcp).await.unwrap();
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         let _ = conn.await;
     });
-    client
+    (client, task)
 }
 
 async fn connect_tls(addr: SocketAddr, cert_der: &[u8]) -> (Client, Vec<u8>) {
@@ -287,7 +293,7 @@ fn graceful_shutdown_loses_nothing(dispatch: Dispatch) {
     let arrived = t.arrived.clone();
     let handle = t.server.shutdown_handle();
     run(async move {
-        let client = connect_h2c(addr).await;
+        let (client, connection) = connect_h2c_with_task(addr).await;
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..10 {
             let client = client.clone();
@@ -306,6 +312,13 @@ fn graceful_shutdown_loses_nothing(dispatch: Dispatch) {
             complete += 1;
         }
         assert_eq!(complete, 10, "every in-flight request completed");
+        // The server closes the drained connection (GOAWAY, then EOF), so
+        // the client's connection task ends on its own.
+        drop(client);
+        tokio::time::timeout(Duration::from_secs(15), connection)
+            .await
+            .expect("the server closed the connection")
+            .unwrap();
         // No new streams on the old connection, and no new connections.
         let mut refused = false;
         for _ in 0..50 {
