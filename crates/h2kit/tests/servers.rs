@@ -314,11 +314,15 @@ fn graceful_shutdown_loses_nothing(dispatch: Dispatch) {
         assert_eq!(complete, 10, "every in-flight request completed");
         // The server closes the drained connection (GOAWAY, then EOF), so
         // the client's connection task ends on its own.
-        drop(client);
         tokio::time::timeout(Duration::from_secs(15), connection)
             .await
             .expect("the server closed the connection")
             .unwrap();
+        // h2 0.4 removes a finished stream only when its connection task
+        // runs again; once the peer has closed, that never happens, and
+        // dropping the last client handle trips a debug assertion in h2's
+        // stream store. Everything is checked by now: leak the handle.
+        std::mem::forget(client);
         // No new streams on the old connection, and no new connections.
         let mut refused = false;
         for _ in 0..50 {
