@@ -5,7 +5,7 @@ use super::field::{FIELD_OVERHEAD, HeaderField};
 use super::huffman;
 use super::integer;
 use super::static_table::{STATIC_LEN, STATIC_TABLE};
-use super::table::{DynamicTable, decode_huffman_into};
+use super::table::{DynamicTable, Entry, EntryName, Src, decode_huffman_into};
 use bytes::{Bytes, BytesMut};
 use std::ops::Range;
 
@@ -142,8 +142,8 @@ impl Decoder {
                 too_large |= list_size > self.max_header_list_size;
                 if !too_large {
                     emit(HeaderField {
-                        name: name.clone(),
-                        value: value.clone(),
+                        name: name.to_bytes(),
+                        value: value.to_bytes(),
                         never_indexed: false,
                     });
                 }
@@ -169,7 +169,7 @@ impl Decoder {
                         let name = read_string(src, &mut pos)?;
                         self.literal(block, name, too_large)?
                     }
-                    index => self.field_at(index)?.0.clone(),
+                    index => self.field_at(index)?.0.to_bytes(),
                 };
                 let value = read_string(src, &mut pos)?;
                 // A block already refused gets no more Huffman decoding;
@@ -239,18 +239,19 @@ impl Decoder {
 
     /// The name and value at an HPACK index (§2.3.3).
     #[inline]
-    fn field_at(&self, index: u64) -> Result<(Bytes, Bytes), DecodeError> {
-        // Static entries become `Bytes` without touching a reference count.
+    fn field_at(&self, index: u64) -> Result<(Src<'_>, Src<'_>), DecodeError> {
         let i = index as usize;
-        if (1..=STATIC_LEN).contains(&i) {
-            let (name, value) = STATIC_TABLE[i - 1];
-            return Ok((Bytes::from_static(name), Bytes::from_static(value)));
+        if i <= STATIC_LEN {
+            return match i.checked_sub(1) {
+                Some(i) => {
+                    let (name, value) = STATIC_TABLE[i];
+                    Ok((Src::Static(name), Src::Static(value)))
+                }
+                None => Err(DecodeError::ZeroIndex),
+            };
         }
-        if index == 0 {
-            return Err(DecodeError::ZeroIndex);
-        }
-        match self.table.get(i.wrapping_sub(STATIC_LEN + 1)) {
-            Some((name, value)) => Ok((name.clone(), value.clone())),
+        match self.table.get_entry(i - (STATIC_LEN + 1)) {
+            Some(entry) => Ok((entry.name.src(), Src::Shared(&entry.value))),
             None => Err(DecodeError::IndexOutOfRange { index }),
         }
     }
@@ -267,51 +268,54 @@ impl Decoder {
             0 => Name::Literal(read_string(src, pos)?),
             // Taken before the insertion, which may evict the entry it
             // names (§4.4 allows that).
-            index => Name::Shared(self.field_at(index)?.0),
+            index => Name::Indexed(match self.field_at(index)?.0 {
+                Src::Static(name) => EntryName::Static(name),
+                Src::Shared(name) => EntryName::Shared(name.clone()),
+            }),
         };
         let value = read_string(src, pos)?;
         let name_len_bound = match &name {
-            Name::Shared(name) => name.len(),
+            Name::Indexed(name) => name.src().len(),
             Name::Literal(lit) => lit.max_decoded_len(),
         };
 
         let (name, value) = if self.table.fits(name_len_bound, value.max_decoded_len()) {
             // The usual case: the strings go straight into the table's arena.
             let name = match name {
-                Name::Shared(name) => name,
-                Name::Literal(lit) => self.table_string(src, lit)?,
+                Name::Indexed(name) => name,
+                Name::Literal(lit) => EntryName::Shared(self.table_string(src, lit)?),
             };
             (name, self.table_string(src, value)?)
         } else {
             // The entry may be too large for the table, which would empty
             // it and not add the entry (§4.4): decode outside the arena and
             // copy in only what is kept.
-            let (name, name_in_table) = match name {
-                Name::Shared(name) => (name, true),
-                Name::Literal(lit) => (self.literal(block, lit, false)?, false),
+            let name = match name {
+                Name::Indexed(name) => name,
+                Name::Literal(lit) => EntryName::Shared(self.literal(block, lit, false)?),
             };
             let value = self.literal(block, value, false)?;
-            if !self.table.fits(name.len(), value.len()) {
+            if !self.table.fits(name.src().len(), value.len()) {
                 self.table.clear();
                 return Ok(HeaderField {
-                    name,
+                    name: name.src().to_bytes(),
                     value,
                     never_indexed: false,
                 });
             }
-            let name = if name_in_table {
-                name
-            } else {
-                self.table.copy(&name)
+            let name = match name {
+                EntryName::Shared(literal) => EntryName::Shared(self.table.copy(&literal)),
+                kept => kept,
             };
             (name, self.table.copy(&value))
         };
-        self.table.insert(name.clone(), value.clone());
-        Ok(HeaderField {
-            name,
-            value,
+        let field = HeaderField {
+            name: name.src().to_bytes(),
+            value: value.clone(),
             never_indexed: false,
-        })
+        };
+        self.table.insert(Entry { name, value });
+        Ok(field)
     }
 
     /// A string literal that does not enter the table: a slice of the block
@@ -381,8 +385,8 @@ impl StringLiteral {
 
 /// Where the name of a literal with incremental indexing comes from.
 enum Name {
-    /// A table entry's name, already shared.
-    Shared(Bytes),
+    /// A table entry's name.
+    Indexed(EntryName),
     /// A string literal in the block.
     Literal(StringLiteral),
 }
@@ -405,3 +409,7 @@ fn read_string(src: &[u8], pos: &mut usize) -> Result<StringLiteral, DecodeError
         range: start..end,
     })
 }
+
+#[cfg(test)]
+#[path = "decoder_tests.rs"]
+mod tests;

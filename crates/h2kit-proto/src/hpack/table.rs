@@ -2,7 +2,8 @@
 //!
 //! Entries are kept newest first, so HPACK index 62 is `entries[0]`. Their
 //! bytes are shared [`Bytes`], handed out to decoded fields by reference
-//! count. Names taken from the static table stay static; copied names and
+//! count. Names taken from the static table stay static (handing them out
+//! costs nothing, not even a reference count); copied names and
 //! values are written into an arena of chunks, so inserting an entry does not
 //! allocate: because entries are evicted oldest first, the live entries
 //! always lie in the last few chunks, and an older chunk is freed once its
@@ -13,13 +14,86 @@ use super::huffman;
 use bytes::{Bytes, BytesMut};
 use std::collections::VecDeque;
 
+/// The most entries room is made for in advance.
+const MAX_PRESIZED_ENTRIES: usize = 512;
+
 /// The smallest arena chunk: small tables still get a few entries per chunk.
 const MIN_CHUNK: usize = 512;
+
+/// The largest arena chunk made for the table's size (a larger entry gets
+/// a chunk of its own size).
+const MAX_CHUNK: usize = 16 * 1024;
+
+/// Where a name or value the decoder hands out lives.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Src<'a> {
+    /// In the static table.
+    Static(&'static [u8]),
+    /// In a shared buffer.
+    Shared(&'a Bytes),
+}
+
+impl Src<'_> {
+    #[inline]
+    pub(crate) fn len(self) -> usize {
+        match self {
+            Src::Static(s) => s.len(),
+            Src::Shared(b) => b.len(),
+        }
+    }
+
+    /// A `Bytes` for it: built in place for a static string, a reference
+    /// count otherwise.
+    #[inline]
+    pub(crate) fn to_bytes(self) -> Bytes {
+        match self {
+            Src::Static(s) => Bytes::from_static(s),
+            Src::Shared(b) => b.clone(),
+        }
+    }
+}
+
+/// An entry's name: static when it came from the static table.
+#[derive(Debug)]
+pub(crate) enum EntryName {
+    Static(&'static [u8]),
+    Shared(Bytes),
+}
+
+impl EntryName {
+    #[inline]
+    pub(crate) fn src(&self) -> Src<'_> {
+        match self {
+            EntryName::Static(s) => Src::Static(s),
+            EntryName::Shared(b) => Src::Shared(b),
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            EntryName::Static(s) => s,
+            EntryName::Shared(b) => b,
+        }
+    }
+}
+
+/// A table entry.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub(crate) name: EntryName,
+    pub(crate) value: Bytes,
+}
+
+impl Entry {
+    fn size(&self) -> usize {
+        self.name.as_slice().len() + self.value.len() + FIELD_OVERHEAD
+    }
+}
 
 /// The decoder's dynamic table, readable for inspection and tests.
 #[derive(Debug)]
 pub struct DynamicTable {
-    entries: VecDeque<(Bytes, Bytes)>,
+    entries: VecDeque<Entry>,
     size: usize,
     max_size: usize,
     arena: BytesMut,
@@ -56,13 +130,23 @@ impl DynamicTable {
     }
 
     /// The entry at `i`, counted from the newest (HPACK index `62 + i`).
-    pub fn get(&self, i: usize) -> Option<(&Bytes, &Bytes)> {
-        self.entries.get(i).map(|(n, v)| (n, v))
+    pub fn get(&self, i: usize) -> Option<(&[u8], &[u8])> {
+        self.entries
+            .get(i)
+            .map(|e| (e.name.as_slice(), &e.value[..]))
+    }
+
+    /// The entry at `i` as stored, for the decoder.
+    #[inline]
+    pub(crate) fn get_entry(&self, i: usize) -> Option<&Entry> {
+        self.entries.get(i)
     }
 
     /// The entries, newest first.
-    pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &Bytes)> {
-        self.entries.iter().map(|(n, v)| (n, v))
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.entries
+            .iter()
+            .map(|e| (e.name.as_slice(), &e.value[..]))
     }
 
     /// Applies a dynamic table size update, evicting as needed (§4.3).
@@ -74,7 +158,7 @@ impl DynamicTable {
     fn evict_to(&mut self, target: usize) {
         while self.size > target {
             match self.entries.pop_back() {
-                Some((name, value)) => self.size -= name.len() + value.len() + FIELD_OVERHEAD,
+                Some(entry) => self.size -= entry.size(),
                 None => break,
             }
         }
@@ -92,16 +176,22 @@ impl DynamicTable {
     /// Adds an entry, evicting older ones to make room (§4.4). The caller
     /// has checked [`fits`](Self::fits); an entry that does not fit empties
     /// the table.
-    pub(crate) fn insert(&mut self, name: Bytes, value: Bytes) {
-        let entry_size = name.len() + value.len() + FIELD_OVERHEAD;
+    pub(crate) fn insert(&mut self, entry: Entry) {
+        let entry_size = entry.size();
         if entry_size > self.max_size {
             self.entries.clear();
             self.size = 0;
             return;
         }
         self.evict_to(self.max_size - entry_size);
+        if self.entries.capacity() == 0 {
+            // Room for a full table of the smallest entries (32 octets
+            // each), so the deque does not grow step by step.
+            self.entries
+                .reserve((self.max_size / FIELD_OVERHEAD + 1).min(MAX_PRESIZED_ENTRIES));
+        }
         self.size += entry_size;
-        self.entries.push_front((name, value));
+        self.entries.push_front(entry);
     }
 
     /// Empties the table, as an entry too large for it does (§4.4).
@@ -113,7 +203,11 @@ impl DynamicTable {
     /// Makes room in the arena for `n` bytes.
     fn reserve(&mut self, n: usize) {
         if self.arena.capacity() == 0 {
-            self.arena = BytesMut::with_capacity(n.max(self.max_size).max(MIN_CHUNK));
+            // A chunk the size of the table, within bounds: a large table
+            // fills several chunks rather than reserving all its room for a
+            // first small entry.
+            let chunk = self.max_size.clamp(MIN_CHUNK, MAX_CHUNK);
+            self.arena = BytesMut::with_capacity(n.max(chunk));
         } else {
             // Reuses the chunk when nothing else refers to it any more, else
             // starts a new chunk at least as large as the first.

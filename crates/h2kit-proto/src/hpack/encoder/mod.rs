@@ -85,17 +85,31 @@ pub enum HuffmanMode {
 pub struct Encoder {
     table: EncoderTable,
     /// The table size the peer allows (its SETTINGS_HEADER_TABLE_SIZE).
-    peer_max_table_size: usize,
+    peer_max_table_size: u32,
     /// The largest table this encoder uses, whatever the peer allows.
-    table_size_limit: usize,
+    table_size_limit: u32,
     /// The table size to switch to at the next block.
-    target_table_size: usize,
+    target_table_size: u32,
     /// The smallest table size since the last block, when it changed.
-    pending_min_table_size: Option<usize>,
+    pending_min_table_size: Option<u32>,
     huffman: HuffmanMode,
     index_everything: bool,
     never_index_set_cookie: bool,
+    /// For each position of the previous block, the table entry (absolute
+    /// number) its field was sent as or added to. Clients send the same
+    /// fields in the same order request after request, so checking that
+    /// entry first finds most repeats with one comparison and no hashing.
+    hints: Vec<u64>,
 }
+
+/// Table sizes are SETTINGS values, 32 bits in HTTP/2; keeping them in
+/// `u32` keeps the encoder small, which idle connections pay for.
+fn to_u32(size: usize) -> u32 {
+    u32::try_from(size).unwrap_or(u32::MAX)
+}
+
+/// A hint that points at no entry.
+const NO_HINT: u64 = u64::MAX;
 
 impl Default for Encoder {
     fn default() -> Self {
@@ -118,13 +132,14 @@ impl Encoder {
     pub fn with_table_size(size: usize) -> Self {
         Encoder {
             table: EncoderTable::new(size),
-            peer_max_table_size: size,
-            table_size_limit: size.max(DEFAULT_TABLE_SIZE),
-            target_table_size: size,
+            peer_max_table_size: to_u32(size),
+            table_size_limit: to_u32(size.max(DEFAULT_TABLE_SIZE)),
+            target_table_size: to_u32(size),
             pending_min_table_size: None,
             huffman: HuffmanMode::WhenShorter,
             index_everything: false,
             never_index_set_cookie: false,
+            hints: Vec::new(),
         }
     }
 
@@ -136,9 +151,12 @@ impl Encoder {
     /// block (RFC 7541 §4.2): if the size went down and back up between two
     /// blocks, both the smallest and the final size are sent.
     pub fn set_max_table_size(&mut self, max: usize) {
+        let max = to_u32(max);
         self.peer_max_table_size = max;
         let size = max.min(self.table_size_limit);
-        let smallest = self.pending_min_table_size.unwrap_or(self.table.max_size());
+        let smallest = self
+            .pending_min_table_size
+            .unwrap_or(to_u32(self.table.max_size()));
         self.pending_min_table_size = Some(smallest.min(size));
         self.target_table_size = size;
     }
@@ -147,8 +165,8 @@ impl Encoder {
     /// the table costs about that much memory. The default is 4,096; a
     /// lower value is announced at the start of the next block.
     pub fn set_table_size_limit(&mut self, limit: usize) {
-        self.table_size_limit = limit;
-        self.set_max_table_size(self.peer_max_table_size);
+        self.table_size_limit = to_u32(limit);
+        self.set_max_table_size(self.peer_max_table_size as usize);
     }
 
     /// Chooses when string literals are Huffman-coded.
@@ -167,6 +185,8 @@ impl Encoder {
     /// When on, `set-cookie` fields are sent never-indexed. Off by default.
     pub fn set_never_index_set_cookie(&mut self, on: bool) {
         self.never_index_set_cookie = on;
+        // An entry added while it was off must not be referred to now.
+        self.hints.clear();
     }
 
     /// The current size of the dynamic table (name + value + 32 per entry).
@@ -177,7 +197,7 @@ impl Encoder {
     /// The maximum size of the dynamic table, as last announced or about
     /// to be announced.
     pub fn dynamic_table_max_size(&self) -> usize {
-        self.target_table_size
+        self.target_table_size as usize
     }
 
     /// The dynamic table's entries, newest first.
@@ -196,9 +216,19 @@ impl Encoder {
         I::Item: Into<FieldRef<'a>>,
     {
         self.encode_size_updates(dst);
-        for field in fields {
-            self.encode_field(field.into(), dst);
+        if self.hints.capacity() == 0 {
+            self.hints.reserve(32);
         }
+        let mut position = 0;
+        for field in fields {
+            let entry = self.encode_field(position, field.into(), dst);
+            match self.hints.get_mut(position) {
+                Some(hint) => *hint = entry,
+                None => self.hints.push(entry),
+            }
+            position += 1;
+        }
+        self.hints.truncate(position);
     }
 
     /// Emits the pending dynamic table size updates (§6.3).
@@ -206,8 +236,9 @@ impl Encoder {
         let Some(smallest) = self.pending_min_table_size.take() else {
             return;
         };
+        let smallest = smallest as usize;
         let announced = self.table.max_size();
-        let target = self.target_table_size;
+        let target = self.target_table_size as usize;
         if smallest < announced && smallest < target {
             integer::encode(smallest, 5, 0x20, dst);
             self.table.set_max_size(smallest);
@@ -218,8 +249,27 @@ impl Encoder {
         }
     }
 
-    fn encode_field(&mut self, field: FieldRef<'_>, dst: &mut impl EncodeBuf) {
+    /// Encodes one field, the `position`-th of its block; returns the table
+    /// entry it was sent as or added to, or `NO_HINT`.
+    #[inline]
+    fn encode_field(
+        &mut self,
+        position: usize,
+        field: FieldRef<'_>,
+        dst: &mut impl EncodeBuf,
+    ) -> u64 {
         let FieldRef { name, value, .. } = field;
+        // Only fields that passed every check below are ever added to the
+        // table, so a field equal to the hinted entry can be indexed as is.
+        if !field.sensitive {
+            if let Some(&hint) = self.hints.get(position) {
+                if let Some(index) = self.table.index_if_equal(hint, name, value) {
+                    integer::encode(index, 7, 0x80, dst);
+                    return hint;
+                }
+            }
+        }
+
         let StaticMatch {
             name: static_name,
             field: static_field,
@@ -242,20 +292,20 @@ impl Encoder {
             };
             // §6.2.3 Literal Header Field Never Indexed: 0001xxxx.
             self.encode_literal(name_index, 4, 0x10, name, value, dst);
-            return;
+            return NO_HINT;
         }
         if static_field != 0 {
             // §6.1 Indexed Header Field: 1xxxxxxx.
             integer::encode(static_field, 7, 0x80, dst);
-            return;
+            return NO_HINT;
         }
 
         let name_state = hash::hash_bytes(0, name);
         let field_hash = hash::finish(hash::hash_bytes(name_state, value));
         if !self.table.is_empty() {
-            if let Some(index) = self.table.find_field(name, value, field_hash) {
+            if let Some((index, entry)) = self.table.find_field(name, value, field_hash) {
                 integer::encode(index, 7, 0x80, dst);
-                return;
+                return entry;
             }
         }
         let name_hash = hash::finish(name_state);
@@ -281,10 +331,11 @@ impl Encoder {
         if worth_indexing {
             // §6.2.1 Literal Header Field with Incremental Indexing: 01xxxxxx.
             self.encode_literal(name_index, 6, 0x40, name, value, dst);
-            self.table.insert(name, value, name_hash, field_hash);
+            self.table.insert(name, value, name_hash, field_hash)
         } else {
             // §6.2.2 Literal Header Field without Indexing: 0000xxxx.
             self.encode_literal(name_index, 4, 0x00, name, value, dst);
+            NO_HINT
         }
     }
 
@@ -322,3 +373,6 @@ impl Encoder {
         dst.put_slice(s);
     }
 }
+
+#[cfg(test)]
+mod tests;

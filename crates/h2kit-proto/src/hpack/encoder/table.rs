@@ -12,6 +12,10 @@ use crate::hpack::field::FIELD_OVERHEAD;
 use crate::hpack::static_table::STATIC_LEN;
 use std::collections::VecDeque;
 
+/// The most entries room is made for in advance; a larger table grows as
+/// it fills.
+const MAX_PRESIZED_ENTRIES: usize = 512;
+
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     /// Absolute arena offset of the name; the value follows it.
@@ -82,14 +86,29 @@ impl EncoderTable {
         STATIC_LEN + 1 + (newest - n) as usize
     }
 
+    #[inline]
     fn entry(&self, n: u64) -> Option<&Entry> {
-        self.entries.get(n.checked_sub(self.evicted)? as usize)
+        self.entries
+            .get(usize::try_from(n.checked_sub(self.evicted)?).ok()?)
     }
 
-    /// The HPACK index of an entry with this name and value.
+    /// The HPACK index and absolute number of an entry with this name and
+    /// value.
     #[inline]
-    pub(crate) fn find_field(&self, name: &[u8], value: &[u8], field_hash: u64) -> Option<usize> {
+    pub(crate) fn find_field(
+        &self,
+        name: &[u8],
+        value: &[u8],
+        field_hash: u64,
+    ) -> Option<(usize, u64)> {
         let n = *self.by_field.get(&field_hash)?;
+        Some((self.index_if_equal(n, name, value)?, n))
+    }
+
+    /// The HPACK index of entry number `n`, if it is still in the table and
+    /// holds this name and value.
+    #[inline]
+    pub(crate) fn index_if_equal(&self, n: u64, name: &[u8], value: &[u8]) -> Option<usize> {
         let e = self.entry(n)?;
         (self.name_of(e) == name && self.value_of(e) == value).then(|| self.hpack_index(n))
     }
@@ -129,15 +148,26 @@ impl EncoderTable {
         }
     }
 
-    /// Adds an entry, evicting older ones (§4.4). An entry larger than the
-    /// table empties it and is not added, as on the decoder's side.
-    pub(crate) fn insert(&mut self, name: &[u8], value: &[u8], name_hash: u64, field_hash: u64) {
+    /// Adds an entry, evicting older ones (§4.4), and returns its absolute
+    /// number. An entry larger than the table empties it and is not added,
+    /// as on the decoder's side; then the number returned is one no entry
+    /// will have.
+    pub(crate) fn insert(
+        &mut self,
+        name: &[u8],
+        value: &[u8],
+        name_hash: u64,
+        field_hash: u64,
+    ) -> u64 {
         let entry_size = name.len() + value.len() + FIELD_OVERHEAD;
         if entry_size > self.max_size {
             self.evict_to(0);
-            return;
+            return u64::MAX;
         }
         self.evict_to(self.max_size - entry_size);
+        if self.entries.capacity() == 0 {
+            self.reserve_for_table();
+        }
         // Drop the evicted prefix of the arena once it is larger than the
         // table: the copy moves at most one table's worth of bytes and
         // happens at most once per table's worth of insertions.
@@ -162,6 +192,19 @@ impl EncoderTable {
         self.size += entry_size;
         self.by_field.insert(field_hash, n);
         self.by_name.insert(name_hash, n);
+        n
+    }
+
+    /// Sizes the containers for a full table at the first insertion, so
+    /// that a connection's encoder allocates a handful of times, not once per
+    /// growth step. Entries take at least 32 octets each.
+    fn reserve_for_table(&mut self) {
+        let entries = (self.max_size / FIELD_OVERHEAD + 1).min(MAX_PRESIZED_ENTRIES);
+        self.entries.reserve(entries);
+        self.by_field.reserve(entries);
+        self.by_name.reserve(entries);
+        self.arena
+            .reserve((2 * self.max_size).min(MAX_PRESIZED_ENTRIES * FIELD_OVERHEAD));
     }
 
     /// The entries, newest first.

@@ -166,99 +166,84 @@ pub(crate) fn decoded_len_bound(encoded_len: usize) -> usize {
 /// Decodes the Huffman-encoded `src` into `dst`, which must be at least
 /// [`decoded_len_bound`]`(src.len())` long, and returns the decoded length.
 pub(crate) fn decode(src: &[u8], dst: &mut [u8]) -> Result<usize, HuffmanError> {
+    // The input is read as if followed by one-bits, the padding EOS calls
+    // for: the last octets are copied into `tail`, so that every refill
+    // reads 8 octets. A code that would end past the real bits marks the
+    // end of the string.
+    let len = src.len();
+    let total_bits = len.saturating_mul(8);
+    let tail_start = len.saturating_sub(8);
+    let mut tail = [0xffu8; 24];
+    tail[..len - tail_start].copy_from_slice(&src[tail_start..]);
+
     // The unread bits sit at the top of `acc`; `nbits` of them are valid.
     // Bits below those are either zero or the next input bits, so OR-ing the
     // next input into place is always correct.
     let mut acc: u64 = 0;
     let mut nbits: u32 = 0;
     let mut pos = 0;
+    let mut consumed = 0usize;
     let mut out = 0;
-
-    // Bulk: refill 7 or 8 octets at once, then decode while any code (at
-    // most 30 bits) is sure to be complete.
-    while let Some(word) = src.get(pos..).and_then(|rest| rest.first_chunk::<8>()) {
-        acc |= u64::from_be_bytes(*word) >> nbits;
+    loop {
+        let word = if pos + 8 <= len {
+            src.get(pos..).and_then(|rest| rest.first_chunk::<8>())
+        } else {
+            tail.get(pos - tail_start..)
+                .and_then(|rest| rest.first_chunk::<8>())
+        };
+        // Always `Some`: the reads stay within `src` or `tail` (see above).
+        acc |= word.map_or(u64::MAX, |w| u64::from_be_bytes(*w)) >> nbits;
         pos += ((63 - nbits) >> 3) as usize;
         nbits |= 56;
+
+        // With 30 bits or more buffered, any code is whole.
         while nbits >= 30 {
             let entry = SHORT[(acc >> (64 - LOOKUP_BITS)) as usize];
             if entry != 0 {
-                dst[out] = entry as u8;
-                dst[out + 1] = (entry >> SYM2_SHIFT) as u8;
-                out += (entry >> COUNT_SHIFT) as usize;
-                let len = (entry >> LEN_TOTAL_SHIFT) & LEN_MASK;
-                acc <<= len;
-                nbits -= len;
-            } else {
-                let (sym, len) = decode_long(acc);
-                if sym == EOS {
-                    return Err(HuffmanError::Eos);
+                let len_total = (entry >> LEN_TOTAL_SHIFT) & LEN_MASK;
+                if consumed + len_total as usize <= total_bits {
+                    dst[out] = entry as u8;
+                    dst[out + 1] = (entry >> SYM2_SHIFT) as u8;
+                    out += (entry >> COUNT_SHIFT) as usize;
+                    acc <<= len_total;
+                    nbits -= len_total;
+                    consumed += len_total as usize;
+                    continue;
                 }
-                dst[out] = sym as u8;
-                out += 1;
-                acc <<= len;
-                nbits -= len;
-            }
-        }
-    }
-
-    // Tail: fewer than 8 octets left. Look up with the missing bits taken as
-    // ones, so a code is accepted only if it ends within the real bits.
-    loop {
-        while nbits <= 56 {
-            match src.get(pos) {
-                Some(&b) => {
-                    acc |= (b as u64) << (56 - nbits);
-                    nbits += 8;
-                    pos += 1;
+                // The second symbol, or the only one, runs into the padding.
+                let len1 = (entry >> LEN1_SHIFT) & LEN_MASK;
+                if len1 < len_total && consumed + len1 as usize <= total_bits {
+                    dst[out] = entry as u8;
+                    out += 1;
+                    acc <<= len1;
+                    consumed += len1 as usize;
                 }
-                None => break,
+                return check_padding(acc, total_bits - consumed, out);
             }
-        }
-        if nbits == 0 {
-            break;
-        }
-        let padded = acc | u64::MAX.checked_shr(nbits).unwrap_or(0);
-        let entry = SHORT[(padded >> (64 - LOOKUP_BITS)) as usize];
-        if entry != 0 {
-            let len_total = (entry >> LEN_TOTAL_SHIFT) & LEN_MASK;
-            let len1 = (entry >> LEN1_SHIFT) & LEN_MASK;
-            if len_total <= nbits {
-                dst[out] = entry as u8;
-                dst[out + 1] = (entry >> SYM2_SHIFT) as u8;
-                out += (entry >> COUNT_SHIFT) as usize;
-                acc <<= len_total;
-                nbits -= len_total;
-            } else if len1 <= nbits {
-                dst[out] = entry as u8;
-                out += 1;
-                acc <<= len1;
-                nbits -= len1;
-            } else {
-                break;
-            }
-        } else {
-            let (sym, len) = decode_long(padded);
-            if len > nbits {
-                break;
+            let (sym, code_len) = decode_long(acc);
+            if consumed + code_len as usize > total_bits {
+                return check_padding(acc, total_bits - consumed, out);
             }
             if sym == EOS {
                 return Err(HuffmanError::Eos);
             }
             dst[out] = sym as u8;
             out += 1;
-            acc <<= len;
-            nbits -= len;
+            acc <<= code_len;
+            nbits -= code_len;
+            consumed += code_len as usize;
         }
     }
+}
 
-    // Only padding is left: nothing can remain unread, since with 8 or more
-    // octets buffered a whole code always fits.
-    if nbits > 7 {
+/// Checks the bits left after the last symbol, the top `remaining` bits of
+/// `acc`: at most 7, all ones (RFC 7541 §5.2).
+fn check_padding(acc: u64, remaining: usize, decoded: usize) -> Result<usize, HuffmanError> {
+    if remaining > 7 {
         return Err(HuffmanError::PaddingTooLong);
     }
-    if nbits > 0 && (acc >> (64 - nbits)) != (1 << nbits) - 1 {
+    if remaining > 0 && (acc >> (64 - remaining)) != (1 << remaining) - 1 {
         return Err(HuffmanError::PaddingNotEos);
     }
-    Ok(out)
+    Ok(decoded)
 }
