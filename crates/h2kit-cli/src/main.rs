@@ -1,4 +1,9 @@
-//! The `h2kit` command: `serve`, `get` and `bench`.
+//! The `h2kit` command: `serve` (and, later, `get` and `bench`).
+
+mod demo;
+mod files;
+mod httpdate;
+mod serve;
 
 use clap::{Parser, Subcommand};
 
@@ -12,6 +17,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Serve the demo site, or the files of a directory.
+    Serve(serve::ServeArgs),
     /// Print what this build of h2kit supports.
     Version,
 }
@@ -19,6 +26,12 @@ enum Command {
 fn main() {
     let cli = Cli::parse();
     match cli.command {
+        Some(Command::Serve(args)) => {
+            if let Err(err) = serve::run(args) {
+                eprintln!("h2kit serve: {err}");
+                std::process::exit(1);
+            }
+        }
         Some(Command::Version) | None => {
             println!("h2kit {}", env!("CARGO_PKG_VERSION"));
         }

@@ -193,7 +193,16 @@ impl Connection {
     /// The driver sends `101 Switching Protocols` itself; the client's
     /// preface is still expected next.
     pub fn server_upgraded(config: Config, http2_settings: &[u8]) -> Result<Connection, ErrorCode> {
-        let mut conn = Connection::server(config);
+        Connection::server_upgraded_shared(Arc::new(config), http2_settings)
+    }
+
+    /// [`server_upgraded`](Self::server_upgraded) with a configuration
+    /// shared among a server's connections.
+    pub fn server_upgraded_shared(
+        config: Arc<Config>,
+        http2_settings: &[u8],
+    ) -> Result<Connection, ErrorCode> {
+        let mut conn = Connection::with_shared_config(Role::Server, config);
         conn.apply_upgrade_settings(http2_settings)?;
         conn.open_upgraded_stream();
         Ok(conn)

@@ -1,0 +1,162 @@
+//! The built-in demo site, which includes the interop contract of
+//! `shared/interop/run-clients`:
+//!
+//! - `GET /` → 200, a short text page;
+//! - `POST /echo` → 200, the request body streamed back as it arrives;
+//! - `GET /large` → 200, exactly 1,048,576 bytes;
+//! - `GET /headers` → 200, the request headers one per line as
+//!   `name: value`.
+//!
+//! Nothing here blocks, so servers run it on their I/O threads.
+
+use bytes::Bytes;
+use h2kit::{Body, ConnInfo, Handler};
+use http::header::{ALLOW, CONTENT_TYPE};
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+
+/// Size of the `/large` body.
+pub const LARGE_LEN: usize = 1 << 20;
+
+const TEXT: &str = "text/plain; charset=utf-8";
+
+/// The demo site.
+pub struct Demo {
+    large: Bytes,
+}
+
+impl Demo {
+    pub fn new() -> Demo {
+        Demo {
+            large: Bytes::from(vec![b'a'; LARGE_LEN]),
+        }
+    }
+}
+
+impl Handler for Demo {
+    fn call(&self, req: Request<Body>) -> Response<Body> {
+        let method = req.method().clone();
+        match (req.uri().path(), &method) {
+            ("/", &Method::GET | &Method::HEAD) => text(root_page(&req)),
+            ("/echo", &Method::POST | &Method::PUT) => {
+                let content_type = req.headers().get(CONTENT_TYPE).cloned();
+                let mut response = Response::new(req.into_body());
+                if let Some(ct) = content_type {
+                    response.headers_mut().insert(CONTENT_TYPE, ct);
+                }
+                response
+            }
+            ("/large", &Method::GET | &Method::HEAD) => {
+                let mut response = Response::new(Body::from(self.large.clone()));
+                response.headers_mut().insert(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/octet-stream"),
+                );
+                response
+            }
+            ("/headers", &Method::GET | &Method::HEAD) => {
+                let mut listing = String::new();
+                for (name, value) in req.headers() {
+                    listing.push_str(name.as_str());
+                    listing.push_str(": ");
+                    listing.push_str(&String::from_utf8_lossy(value.as_bytes()));
+                    listing.push('\n');
+                }
+                text(listing)
+            }
+            ("/" | "/large" | "/headers", _) => not_allowed("GET, HEAD"),
+            ("/echo", _) => not_allowed("POST, PUT"),
+            _ => {
+                let mut response = text("not found\n".to_owned());
+                *response.status_mut() = StatusCode::NOT_FOUND;
+                response
+            }
+        }
+    }
+
+    fn may_block(&self) -> bool {
+        false
+    }
+}
+
+fn root_page(req: &Request<Body>) -> String {
+    let protocol = req
+        .extensions()
+        .get::<ConnInfo>()
+        .map_or("?", |c| c.protocol().as_str());
+    format!(
+        "Hello from h2kit over {protocol}.\n\n\
+         GET  /         this page\n\
+         POST /echo     echoes the request body\n\
+         GET  /large    1,048,576 bytes\n\
+         GET  /headers  the request headers, one per line\n"
+    )
+}
+
+fn text(body: String) -> Response<Body> {
+    let mut response = Response::new(Body::from(body));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(TEXT));
+    response
+}
+
+fn not_allowed(allow: &'static str) -> Response<Body> {
+    let mut response = text("method not allowed\n".to_owned());
+    *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    response
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static(allow));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(method: &str, path: &str, body: Body) -> (StatusCode, http::HeaderMap, Bytes) {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("x-interop-probe", "c0ffee")
+            .body(body)
+            .unwrap();
+        let (parts, body) = Demo::new().call(req).into_parts();
+        (parts.status, parts.headers, body.collect(4 << 20).unwrap())
+    }
+
+    #[test]
+    fn root_is_text() {
+        let (status, headers, body) = call("GET", "/", Body::empty());
+        assert_eq!(status, 200);
+        assert_eq!(headers[CONTENT_TYPE], TEXT);
+        assert!(body.starts_with(b"Hello from h2kit"));
+    }
+
+    #[test]
+    fn large_is_exactly_one_mebibyte() {
+        let (status, _, body) = call("GET", "/large", Body::empty());
+        assert_eq!(status, 200);
+        assert_eq!(body.len(), 1_048_576);
+    }
+
+    #[test]
+    fn echo_returns_the_body() {
+        let (status, _, body) = call("POST", "/echo", Body::from("ping"));
+        assert_eq!(status, 200);
+        assert_eq!(body, "ping");
+    }
+
+    #[test]
+    fn headers_are_listed_one_per_line() {
+        let (status, _, body) = call("GET", "/headers", Body::empty());
+        assert_eq!(status, 200);
+        assert_eq!(body, "x-interop-probe: c0ffee\n");
+    }
+
+    #[test]
+    fn unknown_paths_and_methods_are_refused() {
+        assert_eq!(call("GET", "/nope", Body::empty()).0, 404);
+        assert_eq!(call("DELETE", "/", Body::empty()).0, 405);
+        assert_eq!(call("GET", "/echo", Body::empty()).0, 405);
+    }
+}

@@ -1,0 +1,161 @@
+//! The one handler type every dispatch model runs, and what a handler can
+//! learn about the connection a request came on.
+//!
+//! A handler is blocking-style: `Fn(Request<Body>) -> Response<Body>`. It
+//! may block (read the whole upload, query a database); the server then
+//! runs it on a worker thread so no connection waits for it. A handler that
+//! never blocks can say so ([`Handler::may_block`] returns `false`, or wrap
+//! a closure in [`nonblocking`]) and is called directly on the I/O thread,
+//! saving a thread hop per request. The same handler value runs unchanged
+//! on `single`, `thread`, `event-loop` and `runtime`.
+//!
+//! ```
+//! use h2kit::{Body, ConnInfo};
+//! use http::{Request, Response};
+//!
+//! fn hello(req: Request<Body>) -> Response<Body> {
+//!     let proto = req.extensions().get::<ConnInfo>().map(|c| c.protocol().as_str());
+//!     Response::new(Body::from(format!("hello over {}\n", proto.unwrap_or("?"))))
+//! }
+//! let _handler: std::sync::Arc<dyn h2kit::Handler> = std::sync::Arc::new(hello);
+//! ```
+
+use crate::Body;
+use http::{Request, Response};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Answers requests. Implemented for every
+/// `Fn(Request<Body>) -> Response<Body> + Send + Sync + 'static`.
+pub trait Handler: Send + Sync + 'static {
+    /// Answers one request. The response's body may stream: it is sent as
+    /// the peer reads it.
+    fn call(&self, request: Request<Body>) -> Response<Body>;
+
+    /// Whether `call` may block the calling thread (blocking reads of the
+    /// request body, sleeping, disk or network I/O). When `false`, servers
+    /// call it on their I/O thread.
+    fn may_block(&self) -> bool {
+        true
+    }
+}
+
+impl<F> Handler for F
+where
+    F: Fn(Request<Body>) -> Response<Body> + Send + Sync + 'static,
+{
+    fn call(&self, request: Request<Body>) -> Response<Body> {
+        self(request)
+    }
+}
+
+/// Wraps a closure that never blocks, so servers call it on their I/O
+/// thread. Returning a streaming body is fine; reading the request body
+/// with blocking calls is not (hand the body on instead, as an echo does).
+pub fn nonblocking<F>(f: F) -> NonBlocking<F>
+where
+    F: Fn(Request<Body>) -> Response<Body> + Send + Sync + 'static,
+{
+    NonBlocking(f)
+}
+
+/// A handler declared not to block; see [`nonblocking`].
+#[derive(Clone, Copy, Debug)]
+pub struct NonBlocking<F>(F);
+
+impl<F> Handler for NonBlocking<F>
+where
+    F: Fn(Request<Body>) -> Response<Body> + Send + Sync + 'static,
+{
+    fn call(&self, request: Request<Body>) -> Response<Body> {
+        (self.0)(request)
+    }
+
+    fn may_block(&self) -> bool {
+        false
+    }
+}
+
+/// The protocol a request arrived over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// HTTP/2 over TLS (ALPN `h2`).
+    H2,
+    /// HTTP/2 over cleartext TCP (prior knowledge or `Upgrade: h2c`).
+    H2c,
+    /// HTTP/1.1, over TLS or not.
+    Http11,
+}
+
+impl Protocol {
+    /// The protocol's usual name: `h2`, `h2c` or `http/1.1`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::H2 => "h2",
+            Protocol::H2c => "h2c",
+            Protocol::Http11 => "http/1.1",
+        }
+    }
+}
+
+/// What the TLS handshake settled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsInfo {
+    /// The server name the client asked for (SNI), if any.
+    pub server_name: Option<String>,
+    /// The ALPN protocol agreed, if any.
+    pub alpn: Option<Vec<u8>>,
+    /// The TLS version, e.g. `TLSv1_3`.
+    pub version: String,
+    /// The cipher suite, e.g. `TLS13_AES_128_GCM_SHA256`.
+    pub cipher_suite: String,
+}
+
+/// The connection a request came on; every request carries one in its
+/// extensions (`req.extensions().get::<ConnInfo>()`). Cloning is cheap.
+#[derive(Clone, Debug)]
+pub struct ConnInfo(Arc<ConnInfoInner>);
+
+#[derive(Debug)]
+struct ConnInfoInner {
+    peer_addr: SocketAddr,
+    local_addr: SocketAddr,
+    protocol: Protocol,
+    tls: Option<TlsInfo>,
+}
+
+impl ConnInfo {
+    pub(crate) fn new(
+        peer_addr: SocketAddr,
+        local_addr: SocketAddr,
+        protocol: Protocol,
+        tls: Option<TlsInfo>,
+    ) -> ConnInfo {
+        ConnInfo(Arc::new(ConnInfoInner {
+            peer_addr,
+            local_addr,
+            protocol,
+            tls,
+        }))
+    }
+
+    /// The client's address.
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.0.peer_addr
+    }
+
+    /// The server's address the client connected to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.0.local_addr
+    }
+
+    /// The protocol spoken.
+    pub fn protocol(&self) -> Protocol {
+        self.0.protocol
+    }
+
+    /// The TLS details, for a TLS connection.
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.0.tls.as_ref()
+    }
+}

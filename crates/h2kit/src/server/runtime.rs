@@ -1,0 +1,173 @@
+//! The `runtime` model: tokio with N worker threads. Each connection is a
+//! task that drives its [`Session`] with non-blocking reads and writes on
+//! readiness, and sleeps on a `Notify` that handlers, body writers, timers
+//! and the shutdown signal wake. With `SO_REUSEPORT` each worker thread
+//! can have its own listener.
+
+use super::Shared;
+use super::session::Session;
+use std::io;
+use std::sync::Arc;
+use std::task::{Wake, Waker};
+use std::thread::JoinHandle;
+use std::time::Instant;
+use tokio::io::Interest;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+
+const READ_BUF: usize = 64 * 1024;
+
+/// Starts the runtime on a thread of its own, which returns once every
+/// connection is done after a shutdown.
+pub(crate) fn start(
+    listeners: Vec<std::net::TcpListener>,
+    shared: Arc<Shared>,
+    workers: usize,
+) -> io::Result<Vec<JoinHandle<()>>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .thread_name("h2kit-rt")
+        .enable_io()
+        .enable_time()
+        .build()?;
+    for listener in &listeners {
+        listener.set_nonblocking(true)?;
+    }
+    let thread = std::thread::Builder::new()
+        .name("h2kit-runtime".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let mut accepts = JoinSet::new();
+                for listener in listeners {
+                    match TcpListener::from_std(listener) {
+                        Ok(listener) => {
+                            accepts.spawn(accept_loop(listener, shared.clone()));
+                        }
+                        Err(err) => tracing::error!(%err, "cannot use a listener"),
+                    }
+                }
+                while accepts.join_next().await.is_some() {}
+            });
+        })?;
+    Ok(vec![thread])
+}
+
+/// Wakes a task waiting on a `Notify`; a wake that comes while the task is
+/// busy is kept as a permit, so none is lost.
+struct NotifyWake(Arc<Notify>);
+
+impl Wake for NotifyWake {
+    fn wake(self: Arc<Self>) {
+        self.0.notify_one();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.notify_one();
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let stop = Arc::new(Notify::new());
+    let _registration = shared
+        .shutdown
+        .register(Waker::from(Arc::new(NotifyWake(stop.clone()))));
+    let mut connections = JoinSet::new();
+    while !shared.shutdown.is_requested() {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    if let Err(err) = stream.set_nodelay(shared.nodelay) {
+                        tracing::debug!(%err, "cannot set TCP_NODELAY");
+                    }
+                    connections.spawn(serve(stream, peer, shared.clone()));
+                }
+                Err(err) => {
+                    tracing::warn!(%err, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            },
+            _ = stop.notified() => {}
+            // Reap finished connections so the set does not grow.
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+}
+
+async fn serve(stream: TcpStream, peer: std::net::SocketAddr, shared: Arc<Shared>) {
+    let notify = Arc::new(Notify::new());
+    let waker = Waker::from(Arc::new(NotifyWake(notify.clone())));
+    let local = stream.local_addr().unwrap_or(peer);
+    let mut session = match Session::new(shared.clone(), peer, local, waker.clone(), Instant::now())
+    {
+        Ok(session) => session,
+        Err(err) => {
+            tracing::warn!(%err, "cannot start a session");
+            return;
+        }
+    };
+    let _registration = shared.shutdown.register(waker);
+    let mut buf = vec![0u8; READ_BUF];
+    loop {
+        if let Some(deadline) = shared.shutdown.deadline() {
+            session.shutdown(deadline);
+        }
+        let now = Instant::now();
+        if session.poll_timeout().is_some_and(|t| t <= now) {
+            session.handle_timeout(now);
+        }
+        // Read what is there.
+        let mut failed = false;
+        while session.wants_read() {
+            match stream.try_read(&mut buf) {
+                Ok(0) => session.on_eof(),
+                Ok(n) => session.on_read(&buf[..n], Instant::now()),
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        session.dispatch_jobs();
+        session.flush();
+        // Write what is ready.
+        while !failed && !session.output().is_empty() {
+            match stream.try_write(session.output()) {
+                Ok(n) => {
+                    session.consume_output(n);
+                    if session.output().is_empty() {
+                        // Writing may let the core emit more.
+                        session.flush();
+                    }
+                }
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => failed = true,
+            }
+        }
+        if failed || session.is_done(Instant::now()) {
+            return;
+        }
+        let mut interest = None;
+        if session.wants_read() {
+            interest = Some(Interest::READABLE);
+        }
+        if !session.output().is_empty() {
+            interest = Some(interest.map_or(Interest::WRITABLE, |i| i | Interest::WRITABLE));
+        }
+        let deadline = session.poll_timeout().map(tokio::time::Instant::from_std);
+        tokio::select! {
+            ready = async { stream.ready(interest.unwrap_or(Interest::READABLE)).await }, if interest.is_some() => {
+                if ready.is_err() {
+                    return;
+                }
+            }
+            _ = notify.notified() => {}
+            _ = async { tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)).await }, if deadline.is_some() => {}
+        }
+    }
+}

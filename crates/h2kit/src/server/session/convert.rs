@@ -1,0 +1,125 @@
+//! Translation between the core's message heads and `http` types. Only
+//! representation changes here; the core has already enforced the
+//! protocol's rules on what arrived.
+
+use h2kit_proto::h2::RequestHead;
+use h2kit_proto::hpack::HeaderField;
+use http::header::{HeaderName, HeaderValue};
+use http::uri::{Authority, PathAndQuery, Scheme};
+use http::{HeaderMap, Method, Request, Uri, Version};
+
+/// Why a request the core accepted cannot be represented as `http` types
+/// (the `http` crate is stricter in places, e.g. about URI characters).
+#[derive(Debug)]
+pub(crate) struct Unrepresentable(pub &'static str);
+
+/// Builds an `http::Request` head from a decoded HTTP/2 request.
+pub(crate) fn request<B>(head: RequestHead, body: B) -> Result<Request<B>, Unrepresentable> {
+    let method = Method::from_bytes(&head.method)
+        .map_err(|_| Unrepresentable("method not representable"))?;
+    let mut parts = http::uri::Parts::default();
+    if let Some(scheme) = head.scheme {
+        parts.scheme =
+            Some(Scheme::try_from(&scheme[..]).map_err(|_| Unrepresentable("invalid :scheme"))?);
+    }
+    if let Some(authority) = head.authority {
+        parts.authority = Some(
+            Authority::from_maybe_shared(authority)
+                .map_err(|_| Unrepresentable("invalid :authority"))?,
+        );
+    }
+    if let Some(path) = head.path {
+        parts.path_and_query = Some(
+            PathAndQuery::from_maybe_shared(path).map_err(|_| Unrepresentable("invalid :path"))?,
+        );
+    }
+    // `Uri` requires an authority alongside a scheme; a request without
+    // :authority (allowed by RFC 9113 §8.3.1) keeps just the path.
+    if parts.authority.is_none() {
+        parts.scheme = None;
+    }
+    let uri = Uri::from_parts(parts).map_err(|_| Unrepresentable("invalid request target"))?;
+    let mut request = Request::new(body);
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
+    *request.version_mut() = Version::HTTP_2;
+    *request.headers_mut() = header_map(head.fields)?;
+    Ok(request)
+}
+
+/// Header fields (or trailers) as a `HeaderMap`, without copying values.
+pub(crate) fn header_map(fields: Vec<HeaderField>) -> Result<HeaderMap, Unrepresentable> {
+    let mut map = HeaderMap::with_capacity(fields.len());
+    for field in fields {
+        let name = HeaderName::from_bytes(&field.name)
+            .map_err(|_| Unrepresentable("header name not representable"))?;
+        let mut value = HeaderValue::from_maybe_shared(field.value)
+            .map_err(|_| Unrepresentable("header value not representable"))?;
+        value.set_sensitive(field.never_indexed);
+        map.append(name, value);
+    }
+    Ok(map)
+}
+
+/// True for the fields HTTP/2 forbids (RFC 9113 §8.2.2): HTTP/1 connection
+/// management that has no meaning on a multiplexed stream. A handler
+/// written for any protocol may set them; on HTTP/2 they are left out.
+pub(crate) fn is_connection_specific(name: &HeaderName) -> bool {
+    use http::header::{CONNECTION, TRANSFER_ENCODING, UPGRADE};
+    name == CONNECTION
+        || name == TRANSFER_ENCODING
+        || name == UPGRADE
+        || name.as_str() == "keep-alive"
+        || name.as_str() == "proxy-connection"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+
+    fn head(path: &'static str) -> RequestHead {
+        RequestHead {
+            method: Bytes::from_static(b"GET"),
+            scheme: Some(Bytes::from_static(b"https")),
+            authority: Some(Bytes::from_static(b"example.com:8443")),
+            path: Some(Bytes::from_static(path.as_bytes())),
+            protocol: None,
+            fields: vec![
+                HeaderField::new("accept", "*/*"),
+                HeaderField {
+                    name: Bytes::from_static(b"authorization"),
+                    value: Bytes::from_static(b"secret"),
+                    never_indexed: true,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn a_request_head_becomes_an_http_request() {
+        let req = request(head("/a/b?c=d"), ()).unwrap();
+        assert_eq!(req.method(), Method::GET);
+        assert_eq!(req.uri(), "https://example.com:8443/a/b?c=d");
+        assert_eq!(req.version(), Version::HTTP_2);
+        assert_eq!(req.headers()["accept"], "*/*");
+        assert!(req.headers()["authorization"].is_sensitive());
+    }
+
+    #[test]
+    fn a_request_without_authority_keeps_its_path() {
+        let mut h = head("/x");
+        h.authority = None;
+        let req = request(h, ()).unwrap();
+        assert_eq!(req.uri(), "/x");
+    }
+
+    #[test]
+    fn connection_specific_fields_are_recognised() {
+        assert!(is_connection_specific(&http::header::CONNECTION));
+        assert!(is_connection_specific(&HeaderName::from_static(
+            "keep-alive"
+        )));
+        assert!(!is_connection_specific(&http::header::CONTENT_TYPE));
+    }
+}

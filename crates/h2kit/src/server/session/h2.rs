@@ -1,0 +1,425 @@
+//! One HTTP/2 connection's streams as the driver sees them: each request
+//! becomes a [`Job`](super::Job) with a body fed from DATA frames, and each
+//! response body is moved into the core as its send buffer frees up.
+
+use super::convert;
+use super::mailbox::Responder;
+use super::{Ctx, Job};
+use crate::body::{Kind, pipe};
+use crate::{Body, BodyError, ConnInfo};
+use bytes::Bytes;
+use h2kit_proto::ErrorCode;
+use h2kit_proto::frame::StreamId;
+use h2kit_proto::h2::{Connection, Event};
+use h2kit_proto::hpack::FieldRef;
+use http::{HeaderMap, Response, StatusCode};
+use std::collections::HashMap;
+
+/// The driver's side of one stream.
+struct Slot {
+    /// Feeds the request body to the handler; `None` once it ended.
+    request_body: Option<pipe::Sender>,
+    response: ResponseState,
+    /// A HEAD request: the response has no body.
+    head_only: bool,
+}
+
+enum ResponseState {
+    /// The handler is running.
+    Waiting,
+    /// Headers are sent; the body is being moved into the core.
+    Sending(Source),
+    /// Everything is handed to the core.
+    Done,
+}
+
+/// Where the rest of a response body comes from.
+enum Source {
+    Full(Bytes),
+    Pipe {
+        rx: pipe::Receiver,
+        /// The part of a chunk the core's send buffer could not take yet.
+        partial: Bytes,
+    },
+}
+
+/// An HTTP/2 connection plus the state of its streams.
+pub(super) struct H2 {
+    pub conn: Connection,
+    slots: HashMap<u32, Slot>,
+    info: ConnInfo,
+    /// Scratch for response header fields, reused across responses.
+    fields: Vec<(http::HeaderName, http::HeaderValue)>,
+}
+
+impl H2 {
+    pub fn new(conn: Connection, info: ConnInfo) -> H2 {
+        H2 {
+            conn,
+            slots: HashMap::new(),
+            info,
+            fields: Vec::new(),
+        }
+    }
+
+    /// Streams whose request or response is still in progress.
+    pub fn in_flight(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Handles everything the core reported.
+    pub fn process_events(&mut self, ctx: &mut Ctx) {
+        while let Some(event) = self.conn.poll_event() {
+            match event {
+                Event::Request {
+                    stream_id,
+                    head,
+                    end_stream,
+                } => self.on_request(ctx, stream_id, head, end_stream),
+                Event::Data {
+                    stream_id,
+                    data,
+                    end_stream,
+                } => self.on_data(stream_id, data, end_stream),
+                Event::Trailers { stream_id, fields } => {
+                    let trailers = convert::header_map(fields).ok();
+                    if let Some(tx) = self
+                        .slots
+                        .get_mut(&stream_id.value())
+                        .and_then(|s| s.request_body.take())
+                    {
+                        match trailers {
+                            Some(t) => tx.finish(Some(t)),
+                            None => tx.fail(BodyError::Aborted),
+                        }
+                    }
+                }
+                Event::StreamReset {
+                    stream_id, code, ..
+                } => {
+                    tracing::debug!(stream = stream_id.value(), %code, "stream reset");
+                    // Dropping the slot aborts the request body the handler
+                    // may be reading and the response body it may be writing.
+                    self.slots.remove(&stream_id.value());
+                }
+                Event::StreamClosed { stream_id } => {
+                    self.slots.remove(&stream_id.value());
+                }
+                Event::ConnectionTerminated { code, by, .. } => {
+                    tracing::debug!(%code, ?by, "connection terminated");
+                    self.slots.clear();
+                }
+                Event::GoAwayReceived { code, .. } => {
+                    tracing::debug!(%code, "GOAWAY received");
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn on_request(
+        &mut self,
+        ctx: &mut Ctx,
+        stream_id: StreamId,
+        head: h2kit_proto::h2::RequestHead,
+        end_stream: bool,
+    ) {
+        let id = stream_id.value();
+        let (request_body, body) = if end_stream {
+            (None, Body::empty())
+        } else {
+            // Unbounded: flow control bounds it, since window goes back
+            // to the client only as the handler reads (`release_consumed`).
+            let (tx, rx) = pipe::pipe(usize::MAX, Some(ctx.waker.clone()));
+            (Some(tx), Body::from_pipe(rx))
+        };
+        let head_only = head.method[..] == *b"HEAD";
+        self.slots.insert(
+            id,
+            Slot {
+                request_body,
+                response: ResponseState::Waiting,
+                head_only,
+            },
+        );
+        match convert::request(head, body) {
+            Ok(mut request) => {
+                request.extensions_mut().insert(self.info.clone());
+                ctx.jobs.push_back(Job {
+                    request,
+                    responder: Responder::new(ctx.mailbox.clone(), id),
+                });
+            }
+            Err(why) => {
+                tracing::debug!(stream = id, why = why.0, "request not representable");
+                let mut response = Response::new(Body::from(why.0));
+                *response.status_mut() = StatusCode::BAD_REQUEST;
+                self.respond(ctx, id, Some(response));
+            }
+        }
+    }
+
+    fn on_data(&mut self, stream_id: StreamId, data: Bytes, end_stream: bool) {
+        let id = stream_id.value();
+        let len = data.len() as u32;
+        let Some(tx) = self
+            .slots
+            .get_mut(&id)
+            .and_then(|s| s.request_body.as_ref())
+        else {
+            // Nobody reads this stream's body: give the window straight back.
+            if len > 0 {
+                let _ = self.conn.release_capacity(stream_id, len);
+            }
+            return;
+        };
+        if !data.is_empty() {
+            tx.push(data);
+        }
+        if end_stream {
+            if let Some(tx) = self.slots.get_mut(&id).and_then(|s| s.request_body.take()) {
+                tx.finish(None);
+            }
+        }
+    }
+
+    /// Starts sending a handler's response (`None`: the handler failed).
+    pub fn respond(&mut self, ctx: &mut Ctx, id: u32, response: Option<Response<Body>>) {
+        let stream_id = StreamId::new(id);
+        let Some(slot) = self.slots.get_mut(&id) else {
+            return; // reset while the handler ran
+        };
+        if !matches!(slot.response, ResponseState::Waiting) {
+            return;
+        }
+        let Some(response) = response else {
+            tracing::warn!(stream = id, "handler ended without a response");
+            let _ = self.conn.reset(stream_id, ErrorCode::INTERNAL_ERROR);
+            self.slots.remove(&id);
+            return;
+        };
+        let (parts, body) = response.into_parts();
+        let head_only = slot.head_only;
+        let exact_len = body.exact_len();
+        self.fields.clear();
+        self.fields.extend(
+            parts
+                .headers
+                .into_iter()
+                .filter_map(|(name, value)| name.map(|n| (n, value)))
+                .filter(|(name, _)| !convert::is_connection_specific(name)),
+        );
+        let mut length_digits = itoa_buf::Buf::new();
+        let has_length = self
+            .fields
+            .iter()
+            .any(|(n, _)| n == http::header::CONTENT_LENGTH);
+        let mut refs: Vec<FieldRef<'_>> = self
+            .fields
+            .iter()
+            .map(|(n, v)| FieldRef {
+                name: n.as_str().as_bytes(),
+                value: v.as_bytes(),
+                sensitive: v.is_sensitive(),
+            })
+            .collect();
+        let body_allowed = !no_body_status(parts.status);
+        if let (false, true, Some(len)) = (has_length, body_allowed, exact_len) {
+            refs.push(FieldRef::new(b"content-length", length_digits.format(len)));
+        }
+        let empty = head_only || !body_allowed || exact_len == Some(0);
+        let status = parts.status.as_u16();
+        tracing::debug!(stream = id, status, "response");
+        if let Err(err) = self.conn.send_response(stream_id, status, &refs, empty) {
+            tracing::warn!(stream = id, %err, "response refused by the connection");
+            let _ = self.conn.reset(stream_id, ErrorCode::INTERNAL_ERROR);
+            self.slots.remove(&id);
+            return;
+        }
+        drop(refs);
+        let Some(slot) = self.slots.get_mut(&id) else {
+            return;
+        };
+        if empty {
+            slot.response = ResponseState::Done;
+            return;
+        }
+        let source = match body.into_kind() {
+            Kind::Full(bytes) => Source::Full(bytes),
+            Kind::Pipe(rx) => Source::Pipe {
+                rx,
+                partial: Bytes::new(),
+            },
+            Kind::Reader(reader) => {
+                // Read on a worker thread, never here: a file or a process
+                // may block.
+                let (tx, rx) = pipe::pipe(crate::body::CHANNEL_CAPACITY, None);
+                ctx.shared
+                    .pool
+                    .spawn(move || crate::body::pump_reader(reader, tx));
+                Source::Pipe {
+                    rx,
+                    partial: Bytes::new(),
+                }
+            }
+            Kind::Empty | Kind::Done => Source::Full(Bytes::new()),
+        };
+        slot.response = ResponseState::Sending(source);
+    }
+
+    /// Gives back window for what handlers have read, and moves response
+    /// bodies into the core as far as its send buffers allow.
+    pub fn pump(&mut self, ctx: &mut Ctx) {
+        let mut finished = Vec::new();
+        for (&id, slot) in self.slots.iter_mut() {
+            let stream_id = StreamId::new(id);
+            if let Some(tx) = &slot.request_body {
+                let consumed = tx.take_consumed();
+                if consumed > 0 {
+                    let _ = self.conn.release_capacity(stream_id, consumed as u32);
+                }
+            }
+            if let ResponseState::Sending(source) = &mut slot.response {
+                match pump_body(&mut self.conn, stream_id, source, &ctx.waker) {
+                    Pumped::More => {}
+                    Pumped::Done => slot.response = ResponseState::Done,
+                    Pumped::Failed => finished.push(id),
+                }
+            }
+        }
+        for id in finished {
+            let _ = self
+                .conn
+                .reset(StreamId::new(id), ErrorCode::INTERNAL_ERROR);
+            self.slots.remove(&id);
+        }
+    }
+}
+
+enum Pumped {
+    /// More to come (waiting for send capacity or for the body's writer).
+    More,
+    /// The body's end is handed to the core.
+    Done,
+    /// The body failed: the stream must be reset.
+    Failed,
+}
+
+fn pump_body(
+    conn: &mut Connection,
+    id: StreamId,
+    source: &mut Source,
+    waker: &std::task::Waker,
+) -> Pumped {
+    loop {
+        let capacity = conn.send_capacity(id);
+        match source {
+            Source::Full(bytes) => {
+                if capacity == 0 && !bytes.is_empty() {
+                    return Pumped::More;
+                }
+                let chunk = bytes.split_to(capacity.min(bytes.len()));
+                let end = bytes.is_empty();
+                if conn.send_data(id, chunk, end).is_err() {
+                    return Pumped::Failed;
+                }
+                return if end { Pumped::Done } else { Pumped::More };
+            }
+            Source::Pipe { rx, partial } => {
+                if capacity == 0 {
+                    return Pumped::More;
+                }
+                if partial.is_empty() {
+                    let next = match rx.try_next() {
+                        Some(next) => next,
+                        None => {
+                            rx.register(waker);
+                            // The writer may have raced the registration.
+                            match rx.try_next() {
+                                Some(next) => next,
+                                None => return Pumped::More,
+                            }
+                        }
+                    };
+                    match take_step(conn, id, next) {
+                        Step::Chunk(chunk) => *partial = chunk,
+                        Step::Finished(result) => return result,
+                    }
+                    if partial.is_empty() {
+                        continue;
+                    }
+                }
+                let chunk = partial.split_to(capacity.min(partial.len()));
+                if conn.send_data(id, chunk, false).is_err() {
+                    return Pumped::Failed;
+                }
+            }
+        }
+    }
+}
+
+enum Step {
+    Chunk(Bytes),
+    Finished(Pumped),
+}
+
+/// Turns one step read from a body pipe into the next chunk to send, or
+/// ends the stream (with trailers, if any).
+fn take_step(conn: &mut Connection, id: StreamId, next: pipe::Next) -> Step {
+    let sent = |ok: bool| Step::Finished(if ok { Pumped::Done } else { Pumped::Failed });
+    match next {
+        pipe::Next::Chunk(chunk) => Step::Chunk(chunk),
+        pipe::Next::End(None) => sent(conn.send_data(id, Bytes::new(), true).is_ok()),
+        pipe::Next::End(Some(trailers)) => {
+            let fields = trailer_fields(&trailers);
+            let refs: Vec<FieldRef<'_>> = fields
+                .iter()
+                .map(|(n, v)| FieldRef::new(n.as_bytes(), v))
+                .collect();
+            sent(conn.send_trailers(id, &refs).is_ok())
+        }
+        pipe::Next::Failed(err) => {
+            tracing::debug!(stream = id.value(), %err, "response body failed");
+            Step::Finished(Pumped::Failed)
+        }
+    }
+}
+
+fn trailer_fields(trailers: &HeaderMap) -> Vec<(&str, &[u8])> {
+    trailers
+        .iter()
+        .filter(|(n, _)| !convert::is_connection_specific(n))
+        .map(|(n, v)| (n.as_str(), v.as_bytes()))
+        .collect()
+}
+
+/// Statuses whose responses never have a body (RFC 9110 §6.4.1).
+fn no_body_status(status: StatusCode) -> bool {
+    status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+}
+
+/// Decimal formatting without allocating.
+mod itoa_buf {
+    pub struct Buf([u8; 20]);
+
+    impl Buf {
+        pub fn new() -> Buf {
+            Buf([0; 20])
+        }
+
+        pub fn format(&mut self, mut n: u64) -> &[u8] {
+            let mut i = self.0.len();
+            loop {
+                i -= 1;
+                self.0[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            &self.0[i..]
+        }
+    }
+}
