@@ -64,7 +64,9 @@ def commands(name, port, root, workdir):
             model, extra = "runtime", ["--workers", str(threads)]
         elif model == "thread":
             threads = 2
-        return [str(h2kit), "serve", str(root), "--addr", addr, "--dispatch", model, *extra], threads
+        # The demo site's /hello (12 bytes, answered on the I/O thread), not
+        # the static-file handler, which runs on a worker pool.
+        return [str(h2kit), "serve", "--addr", addr, "--dispatch", model, *extra], threads
     if name.startswith("hyper"):
         threads = 2 if name.endswith("-w2") else 1
         return [str(BENCH / "hyper-peer/target/release/hyper-peer"), addr, str(threads)], threads
@@ -150,7 +152,8 @@ class Server:
         time.sleep(0.2)
 
     def url(self):
-        return f"http://127.0.0.1:{self.port}/12b.txt"
+        path = "/hello" if self.name.startswith("h2kit-") else "/12b.txt"
+        return f"http://127.0.0.1:{self.port}{path}"
 
     def stop(self):
         self.proc.terminate()

@@ -5,7 +5,9 @@
 //! - `POST /echo` → 200, the request body streamed back as it arrives;
 //! - `GET /large` → 200, exactly 1,048,576 bytes;
 //! - `GET /headers` → 200, the request headers one per line as
-//!   `name: value`.
+//!   `name: value`;
+//! - `GET /hello` → 200, the 12 bytes `hello world\n` (what the benchmark
+//!   lab asks every server for).
 //!
 //! Nothing here blocks, so servers run it on their I/O threads.
 
@@ -63,7 +65,14 @@ impl Handler for Demo {
                 }
                 text(listing)
             }
-            ("/" | "/large" | "/headers", _) => not_allowed("GET, HEAD"),
+            ("/hello", &Method::GET | &Method::HEAD) => {
+                let mut response = Response::new(Body::from(Bytes::from_static(b"hello world\n")));
+                response
+                    .headers_mut()
+                    .insert(CONTENT_TYPE, HeaderValue::from_static(TEXT));
+                response
+            }
+            ("/" | "/large" | "/headers" | "/hello", _) => not_allowed("GET, HEAD"),
             ("/echo", _) => not_allowed("POST, PUT"),
             _ => {
                 let mut response = text("not found\n".to_owned());
@@ -137,6 +146,13 @@ mod tests {
         let (status, _, body) = call("GET", "/large", Body::empty());
         assert_eq!(status, 200);
         assert_eq!(body.len(), 1_048_576);
+    }
+
+    #[test]
+    fn hello_is_the_twelve_bytes_the_lab_asks_for() {
+        let (status, _, body) = call("GET", "/hello", Body::empty());
+        assert_eq!(status, 200);
+        assert_eq!(body, "hello world\n");
     }
 
     #[test]
