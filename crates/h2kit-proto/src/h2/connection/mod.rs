@@ -417,6 +417,15 @@ impl Connection {
         }
     }
 
+    /// A stream with the windows the current settings give it.
+    fn new_stream(&self, id: StreamId) -> super::stream::Stream {
+        super::stream::Stream::new(
+            id,
+            self.settings.peer.initial_window_size,
+            self.settings.local_initial_window,
+        )
+    }
+
     fn is_local(&self, id: StreamId) -> bool {
         id.is_client_initiated() == (self.role == Role::Client)
     }

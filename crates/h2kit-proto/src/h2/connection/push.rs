@@ -3,7 +3,6 @@
 
 use super::super::error::UserError;
 use super::super::state::{Outcome, StreamState, Transition};
-use super::super::stream::Stream;
 use super::send::{FirstFrame, check_request, encode_field_block};
 use super::{Connection, Role};
 use crate::frame::StreamId;
@@ -99,11 +98,7 @@ impl Connection {
             FirstFrame::PushPromise { promised },
             &mut self.out,
         );
-        let mut stream = Stream::new(
-            promised,
-            self.settings.peer.initial_window_size,
-            self.settings.local_initial_window,
-        );
+        let mut stream = self.new_stream(promised);
         if let Outcome::Move(next) = StreamState::Idle.apply(Transition::SendPushPromise) {
             stream.state = next;
         }

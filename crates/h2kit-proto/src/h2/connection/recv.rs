@@ -3,7 +3,6 @@
 use super::super::event::{Event, Initiator};
 use super::super::message::{Section, SectionBuilder, SectionKind};
 use super::super::state::{Outcome, StreamState, Transition};
-use super::super::stream::Stream;
 use super::autotune::BDP_PING;
 use super::timers::{Flood, KEEPALIVE_PING, SHUTDOWN_PING};
 use super::{Connection, ConnectionError, PREFACE, Role};
@@ -586,11 +585,7 @@ impl Connection {
         if end_stream && parsed.content_length.is_some_and(|n| n != 0) {
             return Err(Violation::Stream(id, ErrorCode::PROTOCOL_ERROR));
         }
-        let mut stream = Stream::new(
-            id,
-            self.settings.peer.initial_window_size,
-            self.settings.local_initial_window,
-        );
+        let mut stream = self.new_stream(id);
         stream.state = StreamState::Open;
         stream.recv_content_length = parsed.content_length;
         // RFC 9218 §5: the `priority` request field; a PRIORITY_UPDATE that
@@ -667,11 +662,7 @@ impl Connection {
                 ));
             }
         }
-        let mut stream = Stream::new(
-            promised,
-            self.settings.peer.initial_window_size,
-            self.settings.local_initial_window,
-        );
+        let mut stream = self.new_stream(promised);
         stream.state = StreamState::ReservedRemote;
         self.streams.insert(stream);
         if too_large {
@@ -996,11 +987,7 @@ impl Connection {
     /// the server").
     pub(super) fn open_upgraded_stream(&mut self) {
         let id = StreamId::new(1);
-        let mut stream = Stream::new(
-            id,
-            self.settings.peer.initial_window_size,
-            self.settings.local_initial_window,
-        );
+        let mut stream = self.new_stream(id);
         stream.state = StreamState::HalfClosedRemote;
         self.streams.insert(stream);
         self.max_peer_id = 1;

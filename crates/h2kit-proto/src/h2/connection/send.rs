@@ -62,25 +62,11 @@ impl Connection {
             return Err(UserError::TooManyPendingStreams);
         }
         self.next_local_id += 2;
-        let mut stream = Stream::new(
-            id,
-            self.settings.peer.initial_window_size,
-            self.settings.local_initial_window,
-        );
+        let mut stream = self.new_stream(id);
         stream.head_request = head_request;
         self.streams.insert(stream);
         if must_wait {
-            let fields = fields
-                .iter()
-                .map(|f| {
-                    let f: FieldRef<'_> = (*f).into();
-                    HeaderField {
-                        name: Bytes::copy_from_slice(f.name),
-                        value: Bytes::copy_from_slice(f.value),
-                        never_indexed: f.sensitive,
-                    }
-                })
-                .collect();
+            let fields = to_owned_fields(fields);
             self.pending_opens.push_back(PendingOpen {
                 stream_id: id,
                 fields,
@@ -203,19 +189,7 @@ impl Connection {
                 state: stream.state,
             });
         }
-        stream.send_trailers = Some(
-            fields
-                .iter()
-                .map(|f| {
-                    let f: FieldRef<'_> = (*f).into();
-                    HeaderField {
-                        name: Bytes::copy_from_slice(f.name),
-                        value: Bytes::copy_from_slice(f.value),
-                        never_indexed: f.sensitive,
-                    }
-                })
-                .collect(),
-        );
+        stream.send_trailers = Some(to_owned_fields(fields));
         stream.send_end = true;
         self.schedule(stream_id);
         Ok(())
@@ -488,6 +462,25 @@ pub(super) fn encode_field_block<'a>(
         }
         kind = FrameType::CONTINUATION;
     }
+}
+
+/// Copies borrowed fields into owned ones, keeping their sensitivity, for
+/// sections that are sent later (queued opens, trailers).
+fn to_owned_fields<'a, F>(fields: &[F]) -> Vec<HeaderField>
+where
+    F: Into<FieldRef<'a>> + Copy,
+{
+    fields
+        .iter()
+        .map(|f| {
+            let f: FieldRef<'_> = (*f).into();
+            HeaderField {
+                name: Bytes::copy_from_slice(f.name),
+                value: Bytes::copy_from_slice(f.value),
+                never_indexed: f.sensitive,
+            }
+        })
+        .collect()
 }
 
 /// Checks a request's fields as we send them; returns whether it is HEAD.
