@@ -71,8 +71,8 @@ pub fn run(args: ServeArgs) -> io::Result<()> {
     };
     let server = Server::start_shared(config, handler)?;
     let (scheme, protocols) = match &tls {
-        Some(_) => ("https", "h2"),
-        None => ("http", "h2c"),
+        Some(_) => ("https", "h2, http/1.1"),
+        None => ("http", "h2c, http/1.1"),
     };
     let mut out = io::stdout().lock();
     writeln!(

@@ -1,5 +1,5 @@
 //! TLS for the servers: rustls with the `ring` provider, TLS 1.2 and 1.3
-//! only, ALPN `h2`; certificates from PEM files or a self-signed one for
+//! only, ALPN `h2` then `http/1.1`; certificates from PEM files or a self-signed one for
 //! localhost made at start.
 
 use std::io;
@@ -14,9 +14,8 @@ pub struct TlsConfig {
     self_signed: bool,
 }
 
-/// The ALPN protocols offered, in order of preference. `http/1.1` joins
-/// once the HTTP/1.1 server path exists.
-const ALPN: &[&[u8]] = &[b"h2"];
+/// The ALPN protocols offered, in order of preference.
+const ALPN: &[&[u8]] = &[b"h2", b"http/1.1"];
 
 impl TlsConfig {
     /// Loads a certificate chain and its private key from PEM files.
@@ -117,9 +116,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_self_signed_config_offers_h2_and_has_a_fingerprint() {
+    fn a_self_signed_config_offers_h2_then_http11_and_has_a_fingerprint() {
         let tls = TlsConfig::self_signed().unwrap();
-        assert_eq!(tls.alpn_protocols(), ["h2"]);
+        assert_eq!(tls.alpn_protocols(), ["h2", "http/1.1"]);
         assert_eq!(tls.fingerprint().len(), 32 * 3 - 1);
         assert!(tls.is_self_signed());
     }

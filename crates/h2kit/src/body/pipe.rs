@@ -149,6 +149,11 @@ impl Sender {
         self.close(End::Failed(err));
     }
 
+    /// Octets queued and not yet taken by the reader.
+    pub fn queued(&self) -> usize {
+        lock(&self.shared).queued
+    }
+
     /// Octets the reader has taken since the last call.
     pub fn take_consumed(&self) -> usize {
         std::mem::take(&mut lock(&self.shared).consumed)

@@ -247,8 +247,10 @@ fn write_loop(
         }
         if s.poll_timeout().is_some_and(|t| t <= now) {
             s.handle_timeout(now);
-            s.dispatch_jobs();
         }
+        // Jobs also come from `flush` itself: the next pipelined HTTP/1.1
+        // request is parsed once the previous response is written.
+        s.dispatch_jobs();
         s.flush();
         if s.is_done(now) {
             return;

@@ -32,6 +32,7 @@
 //! ```
 
 mod blocking;
+mod date;
 mod event_loop;
 mod pool;
 mod runtime;

@@ -3,9 +3,11 @@
 //! response body is moved into the core as its send buffer frees up.
 
 use super::convert;
+use super::digits::Digits;
 use super::mailbox::Responder;
+use super::source::{Pull, Source};
 use super::{Ctx, Job};
-use crate::body::{Kind, pipe};
+use crate::body::pipe;
 use crate::{Body, BodyError, ConnInfo};
 use bytes::Bytes;
 use h2kit_proto::ErrorCode;
@@ -14,6 +16,7 @@ use h2kit_proto::h2::{Connection, Event};
 use h2kit_proto::hpack::FieldRef;
 use http::{HeaderMap, Response, StatusCode};
 use std::collections::HashMap;
+use std::task::Waker;
 
 /// The driver's side of one stream.
 struct Slot {
@@ -31,16 +34,6 @@ enum ResponseState {
     Sending(Source),
     /// Everything is handed to the core.
     Done,
-}
-
-/// Where the rest of a response body comes from.
-enum Source {
-    Full(Bytes),
-    Pipe {
-        rx: pipe::Receiver,
-        /// The part of a chunk the core's send buffer could not take yet.
-        partial: Bytes,
-    },
 }
 
 /// An HTTP/2 connection plus the state of its streams.
@@ -159,6 +152,25 @@ impl H2 {
         }
     }
 
+    /// Takes the request that upgraded the connection from HTTP/1.1 as
+    /// stream 1 (RFC 7540 §3.2); its body, if any, was read over HTTP/1.1.
+    pub fn adopt_upgraded(&mut self, ctx: &mut Ctx, mut request: http::Request<crate::Body>) {
+        let head_only = request.method() == http::Method::HEAD;
+        self.slots.insert(
+            1,
+            Slot {
+                request_body: None,
+                response: ResponseState::Waiting,
+                head_only,
+            },
+        );
+        request.extensions_mut().insert(self.info.clone());
+        ctx.jobs.push_back(Job {
+            request,
+            responder: Responder::new(ctx.mailbox.clone(), 1),
+        });
+    }
+
     fn on_data(&mut self, stream_id: StreamId, data: Bytes, end_stream: bool) {
         let id = stream_id.value();
         let len = data.len() as u32;
@@ -209,7 +221,7 @@ impl H2 {
                 .filter_map(|(name, value)| name.map(|n| (n, value)))
                 .filter(|(name, _)| !convert::is_connection_specific(name)),
         );
-        let mut length_digits = itoa_buf::Buf::new();
+        let mut length_digits = Digits::new();
         let has_length = self
             .fields
             .iter()
@@ -223,9 +235,13 @@ impl H2 {
                 sensitive: v.is_sensitive(),
             })
             .collect();
+        let date = crate::server::date::now();
+        if !self.fields.iter().any(|(n, _)| n == http::header::DATE) {
+            refs.push(FieldRef::new(b"date", &date));
+        }
         let body_allowed = !no_body_status(parts.status);
         if let (false, true, Some(len)) = (has_length, body_allowed, exact_len) {
-            refs.push(FieldRef::new(b"content-length", length_digits.format(len)));
+            refs.push(FieldRef::new(b"content-length", length_digits.decimal(len)));
         }
         let empty = head_only || !body_allowed || exact_len == Some(0);
         let status = parts.status.as_u16();
@@ -244,26 +260,7 @@ impl H2 {
             slot.response = ResponseState::Done;
             return;
         }
-        let source = match body.into_kind() {
-            Kind::Full(bytes) => Source::Full(bytes),
-            Kind::Pipe(rx) => Source::Pipe {
-                rx,
-                partial: Bytes::new(),
-            },
-            Kind::Reader(reader) => {
-                // Read on a worker thread, never here: a file or a process
-                // may block.
-                let (tx, rx) = pipe::pipe(crate::body::CHANNEL_CAPACITY, None);
-                ctx.shared
-                    .pool
-                    .spawn(move || crate::body::pump_reader(reader, tx));
-                Source::Pipe {
-                    rx,
-                    partial: Bytes::new(),
-                }
-            }
-            Kind::Empty | Kind::Done => Source::Full(Bytes::new()),
-        };
+        let source = Source::new(body, ctx);
         slot.response = ResponseState::Sending(source);
     }
 
@@ -305,83 +302,38 @@ enum Pumped {
     Failed,
 }
 
-fn pump_body(
-    conn: &mut Connection,
-    id: StreamId,
-    source: &mut Source,
-    waker: &std::task::Waker,
-) -> Pumped {
+fn pump_body(conn: &mut Connection, id: StreamId, source: &mut Source, waker: &Waker) -> Pumped {
     loop {
         let capacity = conn.send_capacity(id);
-        match source {
-            Source::Full(bytes) => {
-                if capacity == 0 && !bytes.is_empty() {
-                    return Pumped::More;
-                }
-                let chunk = bytes.split_to(capacity.min(bytes.len()));
-                let end = bytes.is_empty();
-                if conn.send_data(id, chunk, end).is_err() {
+        if capacity == 0 {
+            return Pumped::More;
+        }
+        let sent = match source.pull(capacity, waker) {
+            Pull::Data { chunk, last } => {
+                if conn.send_data(id, chunk, last).is_err() {
                     return Pumped::Failed;
                 }
-                return if end { Pumped::Done } else { Pumped::More };
+                if !last {
+                    continue;
+                }
+                true
             }
-            Source::Pipe { rx, partial } => {
-                if capacity == 0 {
-                    return Pumped::More;
-                }
-                if partial.is_empty() {
-                    let next = match rx.try_next() {
-                        Some(next) => next,
-                        None => {
-                            rx.register(waker);
-                            // The writer may have raced the registration.
-                            match rx.try_next() {
-                                Some(next) => next,
-                                None => return Pumped::More,
-                            }
-                        }
-                    };
-                    match take_step(conn, id, next) {
-                        Step::Chunk(chunk) => *partial = chunk,
-                        Step::Finished(result) => return result,
-                    }
-                    if partial.is_empty() {
-                        continue;
-                    }
-                }
-                let chunk = partial.split_to(capacity.min(partial.len()));
-                if conn.send_data(id, chunk, false).is_err() {
-                    return Pumped::Failed;
-                }
+            Pull::End(None) => conn.send_data(id, Bytes::new(), true).is_ok(),
+            Pull::End(Some(trailers)) => {
+                let fields = trailer_fields(&trailers);
+                let refs: Vec<FieldRef<'_>> = fields
+                    .iter()
+                    .map(|(n, v)| FieldRef::new(n.as_bytes(), v))
+                    .collect();
+                conn.send_trailers(id, &refs).is_ok()
             }
-        }
-    }
-}
-
-enum Step {
-    Chunk(Bytes),
-    Finished(Pumped),
-}
-
-/// Turns one step read from a body pipe into the next chunk to send, or
-/// ends the stream (with trailers, if any).
-fn take_step(conn: &mut Connection, id: StreamId, next: pipe::Next) -> Step {
-    let sent = |ok: bool| Step::Finished(if ok { Pumped::Done } else { Pumped::Failed });
-    match next {
-        pipe::Next::Chunk(chunk) => Step::Chunk(chunk),
-        pipe::Next::End(None) => sent(conn.send_data(id, Bytes::new(), true).is_ok()),
-        pipe::Next::End(Some(trailers)) => {
-            let fields = trailer_fields(&trailers);
-            let refs: Vec<FieldRef<'_>> = fields
-                .iter()
-                .map(|(n, v)| FieldRef::new(n.as_bytes(), v))
-                .collect();
-            sent(conn.send_trailers(id, &refs).is_ok())
-        }
-        pipe::Next::Failed(err) => {
-            tracing::debug!(stream = id.value(), %err, "response body failed");
-            Step::Finished(Pumped::Failed)
-        }
+            Pull::Pending => return Pumped::More,
+            Pull::Failed(err) => {
+                tracing::debug!(stream = id.value(), %err, "response body failed");
+                false
+            }
+        };
+        return if sent { Pumped::Done } else { Pumped::Failed };
     }
 }
 
@@ -398,28 +350,4 @@ fn no_body_status(status: StatusCode) -> bool {
     status.is_informational()
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED
-}
-
-/// Decimal formatting without allocating.
-mod itoa_buf {
-    pub struct Buf([u8; 20]);
-
-    impl Buf {
-        pub fn new() -> Buf {
-            Buf([0; 20])
-        }
-
-        pub fn format(&mut self, mut n: u64) -> &[u8] {
-            let mut i = self.0.len();
-            loop {
-                i -= 1;
-                self.0[i] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
-            }
-            &self.0[i..]
-        }
-    }
 }

@@ -22,8 +22,11 @@
 //! 6. close once [`is_done`](Session::is_done).
 
 mod convert;
+pub(super) mod digits;
+mod h1;
 mod h2;
 mod mailbox;
+mod source;
 mod trace;
 
 use super::Shared;
@@ -43,12 +46,6 @@ use std::time::Instant;
 /// Reading stops while this many octets wait to be written, so a peer that
 /// does not read cannot make the server buffer without bound.
 const OUTPUT_HIGH_WATER: usize = 256 * 1024;
-
-/// The answer to a cleartext client that is not speaking HTTP/2, until the
-/// HTTP/1.1 parser is wired in.
-const NOT_HTTP2: &[u8] = b"HTTP/1.1 505 HTTP Version Not Supported\r\n\
-content-type: text/plain\r\ncontent-length: 47\r\nconnection: close\r\n\r\n\
-This server speaks HTTP/2 (h2c prior knowledge)\n";
 
 /// A request waiting to be handled, with the way back for its response.
 pub(crate) struct Job {
@@ -86,8 +83,8 @@ enum Phase {
     Detect(BytesMut),
     /// Speaking HTTP/2.
     H2(Box<h2::H2>),
-    /// Sending a last answer, then closing.
-    Closing,
+    /// Speaking HTTP/1.x.
+    H1(Box<h1::H1>),
 }
 
 /// One accepted connection; see the [module docs](self).
@@ -96,6 +93,8 @@ pub(crate) struct Session {
     peer: SocketAddr,
     local: SocketAddr,
     tls: Option<Box<rustls::ServerConnection>>,
+    /// What the TLS handshake settled, once it is done.
+    tls_info: Option<TlsInfo>,
     phase: Phase,
     /// Octets to write to the socket (ciphertext under TLS).
     out: BytesMut,
@@ -155,6 +154,7 @@ impl Session {
             peer,
             local,
             tls,
+            tls_info: None,
             phase,
             out: BytesMut::new(),
             plain: BytesMut::new(),
@@ -227,10 +227,12 @@ impl Session {
     /// The TLS handshake finished: the ALPN result picks the protocol.
     fn handshake_done(&mut self, tls: &rustls::ServerConnection, now: Instant) {
         let info = tls_info(tls);
+        self.tls_info = Some(info.clone());
         tracing::debug!(alpn = ?info.alpn.as_deref().map(String::from_utf8_lossy), version = %info.version, "TLS handshake done");
         match tls.alpn_protocol() {
             Some(b"h2") => self.start_h2(Protocol::H2, Some(info), now),
-            // No ALPN: only HTTP/2 is served, so wait for its preface.
+            Some(b"http/1.1") => self.start_h1(Some(info), now),
+            // No ALPN: the first bytes tell (the HTTP/2 preface or not).
             _ => self.phase = Phase::Detect(BytesMut::new()),
         }
     }
@@ -246,29 +248,34 @@ impl Session {
                 }
                 h2.process_events(&mut self.ctx);
             }
+            Phase::H1(_) => {
+                let switch = self.with_h1(|h1, ctx, out| h1.receive(ctx, data, out, now));
+                if let Some(Some(switch)) = switch {
+                    self.switch_to_h2c(switch, now);
+                }
+            }
             Phase::Detect(seen) => {
                 seen.extend_from_slice(data);
                 let n = seen.len().min(PREFACE.len());
                 if seen[..n] != PREFACE[..n] {
-                    tracing::debug!("not an HTTP/2 preface");
-                    if self.tls.is_none() {
-                        self.queue_plain(NOT_HTTP2);
-                    }
-                    self.phase = Phase::Closing;
-                    self.finished = true;
+                    let seen = std::mem::take(seen);
+                    self.start_h1(self.tls_info.clone(), now);
+                    self.on_plaintext(&seen, now);
                     return;
                 }
                 if seen.len() >= PREFACE.len() {
                     let seen = std::mem::take(seen);
-                    let (protocol, tls) = match &self.tls {
-                        Some(tls) => (Protocol::H2, Some(tls_info(tls))),
-                        None => (Protocol::H2c, None),
+                    let tls = self.tls_info.clone();
+                    let protocol = if tls.is_some() {
+                        Protocol::H2
+                    } else {
+                        Protocol::H2c
                     };
                     self.start_h2(protocol, tls, now);
                     self.on_plaintext(&seen, now);
                 }
             }
-            Phase::Handshake | Phase::Closing => {}
+            Phase::Handshake => {}
         }
     }
 
@@ -286,9 +293,60 @@ impl Session {
         }
     }
 
+    fn start_h1(&mut self, tls: Option<TlsInfo>, now: Instant) {
+        tracing::debug!("HTTP/1.x connection");
+        let info = ConnInfo::new(self.peer, self.local, Protocol::Http11, tls);
+        self.handshake_deadline = None;
+        let timeout = self.ctx.shared.handshake_timeout;
+        let mut h1 = h1::H1::new(info, &self.ctx, timeout, now);
+        if self.shutting_down {
+            h1.shutdown();
+        }
+        self.phase = Phase::H1(Box::new(h1));
+    }
+
+    /// RFC 7540 §3.2: answers `101 Switching Protocols`, then speaks
+    /// HTTP/2, with the upgrading request as stream 1.
+    fn switch_to_h2c(&mut self, switch: h1::Switch, now: Instant) {
+        tracing::debug!("upgraded to h2c");
+        self.queue_plain(h1::SWITCHING_TO_H2C);
+        let mut conn = switch.conn;
+        conn.handle_timeout(now);
+        if self.shutting_down {
+            conn.shutdown();
+        }
+        let info = ConnInfo::new(self.peer, self.local, Protocol::H2c, None);
+        let mut h2 = h2::H2::new(conn, info);
+        h2.adopt_upgraded(&mut self.ctx, switch.request);
+        // The request is a job for the driver, which may be in `flush`.
+        self.ctx.waker.wake_by_ref();
+        self.phase = Phase::H2(Box::new(h2));
+        if !switch.rest.is_empty() {
+            self.on_plaintext(&switch.rest, now);
+        }
+    }
+
+    /// Runs `f` on the HTTP/1 connection with the buffer its output goes
+    /// to: the socket's, or under TLS the plaintext that `flush` encrypts.
+    fn with_h1<R>(
+        &mut self,
+        f: impl FnOnce(&mut h1::H1, &mut Ctx, &mut BytesMut) -> R,
+    ) -> Option<R> {
+        let Phase::H1(h1) = &mut self.phase else {
+            return None;
+        };
+        let out = if self.tls_info.is_some() {
+            &mut self.plain
+        } else {
+            &mut self.out
+        };
+        Some(f(h1, &mut self.ctx, out))
+    }
+
     /// The peer closed its side.
     pub fn on_eof(&mut self) {
         self.peer_eof = true;
+        self.with_h1(|h1, ctx, out| h1.on_eof(ctx, out));
     }
 
     /// The next request to run, if any.
@@ -306,8 +364,10 @@ impl Session {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler.call(request)))
         });
         let response = result.ok();
-        if let Phase::H2(h2) = &mut self.phase {
-            h2.respond(&mut self.ctx, stream, response);
+        match &mut self.phase {
+            Phase::H2(h2) => h2.respond(&mut self.ctx, stream, response),
+            Phase::H1(h1) => h1.respond(stream, response),
+            _ => {}
         }
     }
 
@@ -334,53 +394,104 @@ impl Session {
     pub fn flush(&mut self) {
         let span = self.span.clone();
         let _entered = span.enter();
-        if let Phase::H2(h2) = &mut self.phase {
-            self.ctx.mailbox.drain(&mut self.responses);
-            for (stream, response) in self.responses.drain(..) {
-                h2.respond(&mut self.ctx, stream, response);
-            }
-            h2.pump(&mut self.ctx);
-            h2.process_events(&mut self.ctx);
-            while self.out.len() < OUTPUT_HIGH_WATER {
-                let n = match &mut self.tls {
-                    None => {
-                        let start = self.out.len();
-                        let n = h2.conn.poll_transmit(&mut self.out);
-                        if let Some(tracer) = &mut self.tracer {
-                            tracer.sent(&self.out[start..]);
-                        }
-                        n
-                    }
-                    Some(tls) => {
-                        self.plain.clear();
-                        let n = h2.conn.poll_transmit(&mut self.plain);
-                        if let Some(tracer) = &mut self.tracer {
-                            tracer.sent(&self.plain);
-                        }
-                        if tls.writer().write_all(&self.plain).is_err() {
-                            self.finished = true;
-                        }
-                        n
-                    }
-                };
-                if n == 0 {
-                    break;
+        match &self.phase {
+            Phase::H2(_) => self.flush_h2(),
+            Phase::H1(_) => self.flush_h1(),
+            Phase::Handshake | Phase::Detect(_) => {
+                if self.peer_eof {
+                    self.finish();
                 }
-                // The core may have more once its output is taken (more
-                // DATA under the window); body pumping continues next time.
             }
-            if h2.conn.is_closed()
-                || (h2.conn.is_done() && h2.in_flight() == 0)
-                || (self.peer_eof && h2.in_flight() == 0)
-            {
-                self.finish();
-            }
-        } else if self.peer_eof {
-            self.finish();
         }
         if let Some(mut tls) = self.tls.take() {
             self.tls_encode(&mut tls);
             self.tls = Some(tls);
+        }
+    }
+
+    fn flush_h2(&mut self) {
+        let Phase::H2(h2) = &mut self.phase else {
+            return;
+        };
+        self.ctx.mailbox.drain(&mut self.responses);
+        for (stream, response) in self.responses.drain(..) {
+            h2.respond(&mut self.ctx, stream, response);
+        }
+        h2.pump(&mut self.ctx);
+        h2.process_events(&mut self.ctx);
+        while self.out.len() < OUTPUT_HIGH_WATER {
+            let n = match &mut self.tls {
+                None => {
+                    let start = self.out.len();
+                    let n = h2.conn.poll_transmit(&mut self.out);
+                    if let Some(tracer) = &mut self.tracer {
+                        tracer.sent(&self.out[start..]);
+                    }
+                    n
+                }
+                Some(tls) => {
+                    self.plain.clear();
+                    let n = h2.conn.poll_transmit(&mut self.plain);
+                    if let Some(tracer) = &mut self.tracer {
+                        tracer.sent(&self.plain);
+                    }
+                    if tls.writer().write_all(&self.plain).is_err() {
+                        self.finished = true;
+                    }
+                    n
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            // The core may have more once its output is taken (more
+            // DATA under the window); body pumping continues next time.
+        }
+        if h2.conn.is_closed()
+            || (h2.conn.is_done() && h2.in_flight() == 0)
+            || (self.peer_eof && h2.in_flight() == 0)
+        {
+            self.finish();
+        }
+    }
+
+    fn flush_h1(&mut self) {
+        if self.peer_eof {
+            // Under TLS the end arrives as close_notify, seen only here.
+            self.with_h1(|h1, ctx, out| h1.on_eof(ctx, out));
+        }
+        self.ctx.mailbox.drain(&mut self.responses);
+        let mut responses = std::mem::take(&mut self.responses);
+        self.with_h1(|h1, _, _| {
+            for (id, response) in responses.drain(..) {
+                h1.respond(id, response);
+            }
+        });
+        self.responses = responses;
+        // Under TLS the bound counts the ciphertext not yet written.
+        let high_water = match self.tls {
+            Some(_) => OUTPUT_HIGH_WATER.saturating_sub(self.out.len()),
+            None => OUTPUT_HIGH_WATER,
+        };
+        let switch = self
+            .with_h1(|h1, ctx, out| h1.pump(ctx, out, high_water))
+            .flatten();
+        if let Some(tls) = &mut self.tls {
+            if tls.writer().write_all(&self.plain).is_err() {
+                self.finished = true;
+            }
+            self.plain.clear();
+        }
+        if let Some(switch) = switch {
+            self.switch_to_h2c(switch, Instant::now());
+            // The upgrading request's answer goes out over HTTP/2.
+            self.flush_h2();
+            return;
+        }
+        if let Phase::H1(h1) = &self.phase {
+            if h1.is_done() {
+                self.finish();
+            }
         }
     }
 
@@ -427,7 +538,11 @@ impl Session {
 
     /// True when the driver should read more from the socket.
     pub fn wants_read(&self) -> bool {
-        !self.finished && !self.peer_eof && self.out.len() < OUTPUT_HIGH_WATER
+        let protocol_wants = match &self.phase {
+            Phase::H1(h1) => h1.wants_read(),
+            _ => true,
+        };
+        protocol_wants && !self.finished && !self.peer_eof && self.out.len() < OUTPUT_HIGH_WATER
     }
 
     /// True once the connection should be closed: nothing more will be
@@ -441,6 +556,7 @@ impl Session {
     pub fn in_flight(&self) -> usize {
         match &self.phase {
             Phase::H2(h2) => h2.in_flight(),
+            Phase::H1(h1) => h1.in_flight(),
             _ => 0,
         }
     }
@@ -449,6 +565,7 @@ impl Session {
     pub fn poll_timeout(&self) -> Option<Instant> {
         let protocol = match &self.phase {
             Phase::H2(h2) => h2.conn.poll_timeout(),
+            Phase::H1(h1) => h1.poll_timeout(),
             _ => None,
         };
         let idle = (self.in_flight() == 0 && !self.shutting_down)
@@ -474,6 +591,7 @@ impl Session {
             h2.conn.handle_timeout(now);
             h2.process_events(&mut self.ctx);
         }
+        self.with_h1(|h1, _, out| h1.handle_timeout(now, out));
         let idle_for = now.saturating_duration_since(self.last_activity);
         if self.in_flight() == 0 && !self.shutting_down && idle_for >= self.ctx.shared.idle_timeout
         {
@@ -497,6 +615,7 @@ impl Session {
         self.close_deadline = Some(deadline);
         match &mut self.phase {
             Phase::H2(h2) => h2.conn.shutdown(),
+            Phase::H1(h1) if h1.in_flight() > 0 => h1.shutdown(),
             _ => self.finish(),
         }
     }
@@ -618,16 +737,74 @@ mod tests {
     }
 
     #[test]
-    fn a_cleartext_client_without_the_preface_is_answered_and_closed() {
+    fn a_cleartext_client_without_the_preface_is_served_over_http11() {
         let now = Instant::now();
         let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();
         let mut session = Session::new(shared(), addr, addr, Waker::noop().clone(), now).unwrap();
         session.on_read(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", now);
+        session.dispatch_jobs();
         session.flush();
-        assert!(session.output().starts_with(b"HTTP/1.1 505 "));
+        assert!(session.output().starts_with(b"HTTP/1.1 200 OK\r\n"));
+        assert_eq!(session.in_flight(), 1, "the 4 MiB body is still going out");
+        assert!(
+            session.output().len() < 2 * OUTPUT_HIGH_WATER,
+            "HTTP/1.1 output is bounded too"
+        );
+    }
+
+    /// A handler that never reads its request body, holding it.
+    fn hoarding_shared() -> (Arc<Shared>, Arc<std::sync::Mutex<Vec<Body>>>) {
+        let held = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let keep = held.clone();
+        let mut shared = Arc::into_inner(shared()).unwrap();
+        shared.handler = Arc::new(crate::nonblocking(move |req: Request<Body>| {
+            keep.lock().unwrap().push(req.into_body());
+            Response::new(Body::empty())
+        }));
+        (Arc::new(shared), held)
+    }
+
+    #[test]
+    fn an_http11_upload_nobody_reads_stops_the_reading() {
+        let now = Instant::now();
+        let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let (shared, held) = hoarding_shared();
+        let mut session = Session::new(shared, addr, addr, Waker::noop().clone(), now).unwrap();
+        session.on_read(
+            b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 100000000\r\n\r\n",
+            now,
+        );
+        session.dispatch_jobs();
+        let chunk = vec![b'u'; 16 * 1024];
+        let mut fed = 0;
+        while session.wants_read() && fed < 100_000_000 {
+            session.on_read(&chunk, now);
+            session.flush();
+            fed += chunk.len();
+        }
+        assert!(
+            fed < 1 << 20,
+            "reading stops once the unread body is backed up ({fed} octets taken)"
+        );
+        // The handler answered without reading; it still holds the body.
+        assert_eq!(held.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn rfc9110_15_5_9_a_slow_request_head_gets_408() {
+        let now = Instant::now();
+        let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let mut session = Session::new(shared(), addr, addr, Waker::noop().clone(), now).unwrap();
+        session.on_read(b"GET / HTTP/1.1\r\nhost:", now);
+        session.flush();
+        let deadline = session.poll_timeout().unwrap();
+        assert!(deadline <= now + Duration::from_secs(10));
+        session.handle_timeout(deadline);
+        session.flush();
+        assert!(session.output().starts_with(b"HTTP/1.1 408 "));
         let n = session.output().len();
         session.consume_output(n);
-        assert!(session.is_done(now));
+        assert!(session.is_done(deadline));
     }
 
     #[test]
