@@ -8,6 +8,7 @@
 //! - [`Handler`]: the one handler type, `Fn(Request<Body>) -> Response<Body>`,
 //!   that every dispatch model runs unchanged;
 //! - [`Body`]: streaming bodies both ways, with trailers;
+//! - [`push::Pusher`]: server push from a handler;
 //! - [`server`]: the four dispatch models, TLS, graceful shutdown;
 //! - [`tls::TlsConfig`]: certificates from PEM or self-signed.
 //!
@@ -29,6 +30,7 @@
 
 pub mod body;
 pub mod handler;
+pub mod push;
 pub mod server;
 pub mod tls;
 

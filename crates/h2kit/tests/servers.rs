@@ -266,7 +266,10 @@ fn inline_handler(dispatch: Dispatch) {
         config,
         h2kit::nonblocking(move |req: Request<Body>| {
             // Only the paths that never block.
-            assert!(matches!(req.uri().path(), "/" | "/echo" | "/large"));
+            assert!(matches!(
+                req.uri().path(),
+                "/" | "/echo" | "/large" | "/push"
+            ));
             inner(req)
         }),
     )
@@ -280,9 +283,64 @@ fn inline_handler(dispatch: Dispatch) {
         assert!(echoed == upload);
         let (_, large) = exchange(&client, "GET", "/large", b"").await;
         assert_eq!(large.len(), MIB);
+        // Pushes promised by a handler on the I/O thread go out before
+        // its response.
+        check_push(client).await;
     });
     server.shutdown(Duration::from_secs(1));
     server.join();
+}
+
+/// RFC 9113 §8.4: a handler pushes two responses (one sent from another
+/// thread after the page's response); the client gets both promises, with
+/// the page's authority, and both pushed bodies.
+fn server_push_from_the_handler(dispatch: Dispatch) {
+    let t = start(dispatch, false);
+    let addr = t.server.local_addr();
+    run(async move { check_push(connect_h2c(addr).await).await });
+    t.server.shutdown(Duration::from_secs(1));
+    t.server.join();
+}
+
+/// Asks `/push` for a page and checks the page and its two pushes.
+async fn check_push(client: Client) {
+    let mut client = client.ready().await.unwrap();
+    let (mut response, _) = client.send_request(request("GET", "/push"), true).unwrap();
+    let mut promises = response.push_promises();
+    // Read the page and the pushes at once: unread pushed data holds
+    // the connection window, as in any client.
+    let page = async {
+        let mut body = response.await.unwrap().into_body();
+        let mut page = Vec::new();
+        while let Some(chunk) = body.data().await {
+            page.extend_from_slice(&chunk.unwrap());
+        }
+        page
+    };
+    let pushes = async {
+        let mut pushed = Vec::new();
+        while let Some(promise) = promises.push_promise().await {
+            let (request, response) = promise.unwrap().into_parts();
+            assert_eq!(request.method(), "GET");
+            assert_eq!(request.uri().authority().unwrap().as_str(), "localhost");
+            let mut body = response.await.unwrap().into_body();
+            let mut all = Vec::new();
+            while let Some(chunk) = body.data().await {
+                let chunk = chunk.unwrap();
+                body.flow_control().release_capacity(chunk.len()).unwrap();
+                all.extend_from_slice(&chunk);
+            }
+            pushed.push((request.uri().path().to_owned(), all));
+        }
+        pushed
+    };
+    let (page, mut pushed) = tokio::join!(page, pushes);
+    assert_eq!(page, b"page");
+    pushed.sort();
+    assert_eq!(pushed.len(), 2, "both pushes arrive");
+    assert_eq!(pushed[0].0, "/pushed/1");
+    assert_eq!(pushed[0].1, vec![b'p'; 100_000]);
+    assert_eq!(pushed[1], ("/pushed/2".to_owned(), b"late push".to_vec()));
 }
 
 macro_rules! per_model {
@@ -301,6 +359,8 @@ macro_rules! per_model {
             fn graceful_shutdown_loses_nothing() { super::graceful_shutdown_loses_nothing($dispatch) }
             #[test]
             fn inline_handler() { super::inline_handler($dispatch) }
+            #[test]
+            fn server_push_from_the_handler() { super::server_push_from_the_handler($dispatch) }
         }
     )*};
 }

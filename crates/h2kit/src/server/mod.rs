@@ -36,7 +36,7 @@ mod date;
 mod event_loop;
 mod pool;
 mod runtime;
-mod session;
+pub(crate) mod session;
 mod shutdown;
 
 pub use shutdown::ShutdownHandle;

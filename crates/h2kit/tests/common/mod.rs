@@ -33,6 +33,25 @@ pub fn site(arrived: Arc<AtomicUsize>) -> impl Fn(Request<Body>) -> Response<Bod
             };
             Response::new(Body::from(text))
         }
+        "/push" => {
+            // Pushes two resources, one answered before and one after the
+            // page's own response is returned.
+            let Some(pusher) = req.extensions().get::<h2kit::push::Pusher>() else {
+                return Response::new(Body::from("no push"));
+            };
+            let first = pusher
+                .push(Request::get("/pushed/1").body(()).unwrap())
+                .unwrap();
+            first.send(Response::new(Body::from(vec![b'p'; 100_000])));
+            let second = pusher
+                .push(Request::get("/pushed/2").body(()).unwrap())
+                .unwrap();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(50));
+                second.send(Response::new(Body::from("late push")));
+            });
+            Response::new(Body::from("page"))
+        }
         "/slow" => {
             arrived.fetch_add(1, Ordering::SeqCst);
             std::thread::sleep(Duration::from_millis(300));

@@ -4,10 +4,11 @@
 
 use super::convert;
 use super::digits::Digits;
-use super::mailbox::Responder;
+use super::mailbox::{Mail, Responder};
 use super::source::{Pull, Source};
 use super::{Ctx, Job};
 use crate::body::pipe;
+use crate::push::Pusher;
 use crate::{Body, BodyError, ConnInfo};
 use bytes::Bytes;
 use h2kit_proto::ErrorCode;
@@ -43,6 +44,8 @@ pub(super) struct H2 {
     info: ConnInfo,
     /// Scratch for response header fields, reused across responses.
     fields: Vec<(http::HeaderName, http::HeaderValue)>,
+    /// Promised pushes: the handler's token to the promised stream.
+    promised: HashMap<u64, u32>,
 }
 
 impl H2 {
@@ -52,6 +55,7 @@ impl H2 {
             slots: HashMap::new(),
             info,
             fields: Vec::new(),
+            promised: HashMap::new(),
         }
     }
 
@@ -135,9 +139,19 @@ impl H2 {
                 head_only,
             },
         );
+        let origin = self
+            .conn
+            .peer_settings()
+            .enable_push
+            .then(|| push_origin(&head))
+            .flatten();
+        let pusher = origin.map(|o| Pusher::new(ctx.mailbox.clone(), id, Some(o)));
         match convert::request(head, body) {
             Ok(mut request) => {
                 request.extensions_mut().insert(self.info.clone());
+                if let Some(pusher) = pusher {
+                    request.extensions_mut().insert(pusher);
+                }
                 ctx.jobs.push_back(Job {
                     request,
                     responder: Responder::new(ctx.mailbox.clone(), id),
@@ -192,6 +206,60 @@ impl H2 {
             if let Some(tx) = self.slots.get_mut(&id).and_then(|s| s.request_body.take()) {
                 tx.finish(None);
             }
+        }
+    }
+
+    /// Acts on one message from a handler.
+    pub fn deliver(&mut self, ctx: &mut Ctx, mail: Mail) {
+        match mail {
+            Mail::Response { stream, response } => self.respond(ctx, stream, response),
+            Mail::Promise {
+                parent,
+                token,
+                request,
+            } => self.promise(parent, token, request),
+            Mail::Pushed { token, response } => {
+                if let Some(id) = self.promised.remove(&token) {
+                    self.respond(ctx, id, response);
+                }
+            }
+        }
+    }
+
+    /// Sends a PUSH_PROMISE on `parent` (RFC 9113 §8.4) and opens the slot
+    /// its response will fill.
+    fn promise(&mut self, parent: u32, token: u64, request: http::Request<()>) {
+        let (parts, ()) = request.into_parts();
+        let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        let authority = parts.uri.authority().map_or("", |a| a.as_str());
+        let scheme = parts.uri.scheme_str().unwrap_or("https");
+        let mut refs: Vec<FieldRef<'_>> = vec![
+            FieldRef::new(b":method", parts.method.as_str().as_bytes()),
+            FieldRef::new(b":scheme", scheme.as_bytes()),
+            FieldRef::new(b":authority", authority.as_bytes()),
+            FieldRef::new(b":path", path.as_bytes()),
+        ];
+        refs.extend(
+            parts
+                .headers
+                .iter()
+                .filter(|(n, _)| !convert::is_connection_specific(n))
+                .map(|(n, v)| FieldRef::new(n.as_str().as_bytes(), v.as_bytes())),
+        );
+        match self.conn.push_promise(StreamId::new(parent), &refs) {
+            Ok(promised) => {
+                tracing::debug!(parent, promised = promised.value(), path, "push promised");
+                self.slots.insert(
+                    promised.value(),
+                    Slot {
+                        request_body: None,
+                        response: ResponseState::Waiting,
+                        head_only: parts.method == http::Method::HEAD,
+                    },
+                );
+                self.promised.insert(token, promised.value());
+            }
+            Err(err) => tracing::debug!(parent, %err, path, "push refused"),
         }
     }
 
@@ -343,6 +411,16 @@ fn trailer_fields(trailers: &HeaderMap) -> Vec<(&str, &[u8])> {
         .filter(|(n, _)| !convert::is_connection_specific(n))
         .map(|(n, v)| (n.as_str(), v.as_bytes()))
         .collect()
+}
+
+/// The scheme and authority a request's pushes inherit, when it has them
+/// in a form `http` accepts.
+fn push_origin(
+    head: &h2kit_proto::h2::RequestHead,
+) -> Option<(http::uri::Scheme, http::uri::Authority)> {
+    let scheme = http::uri::Scheme::try_from(head.scheme.as_deref()?).ok()?;
+    let authority = http::uri::Authority::from_maybe_shared(head.authority.clone()?).ok()?;
+    Some((scheme, authority))
 }
 
 /// Statuses whose responses never have a body (RFC 9110 §6.4.1).

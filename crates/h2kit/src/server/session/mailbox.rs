@@ -1,16 +1,41 @@
-//! How a response gets back to its connection from the thread that ran the
-//! handler: a per-connection queue plus the connection's waker.
+//! How answers get back to their connection from the thread that ran the
+//! handler: a per-connection queue plus the connection's waker. Mail is
+//! taken in the order it was posted, so a push promised before the
+//! response that refers to it is promised first.
 
 use crate::Body;
-use http::Response;
+use http::{Request, Response};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Waker;
 
-/// Responses waiting for their connection to pick them up; `None` marks a
-/// handler that ended without answering (it panicked).
+/// One message from a handler to its connection.
+pub(crate) enum Mail {
+    /// The response to a request (`None`: the handler ended without
+    /// answering — it panicked).
+    Response {
+        stream: u32,
+        response: Option<Response<Body>>,
+    },
+    /// A server push (RFC 9113 §8.4) on behalf of request `parent`; its
+    /// response comes later as [`Mail::Pushed`] with the same `token`.
+    Promise {
+        parent: u32,
+        token: u64,
+        request: Request<()>,
+    },
+    /// The response to a promised push (`None`: abandoned).
+    Pushed {
+        token: u64,
+        response: Option<Response<Body>>,
+    },
+}
+
+/// Mail waiting for its connection to pick it up.
 pub(crate) struct Mailbox {
-    queue: Mutex<Vec<(u32, Option<Response<Body>>)>>,
+    queue: Mutex<Vec<Mail>>,
     waker: Waker,
+    next_token: AtomicU64,
 }
 
 impl Mailbox {
@@ -18,19 +43,25 @@ impl Mailbox {
         Arc::new(Mailbox {
             queue: Mutex::new(Vec::new()),
             waker,
+            next_token: AtomicU64::new(0),
         })
     }
 
-    fn post(&self, stream: u32, response: Option<Response<Body>>) {
+    pub fn post(&self, mail: Mail) {
         self.queue
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push((stream, response));
+            .push(mail);
         self.waker.wake_by_ref();
     }
 
-    /// Moves the waiting responses into `into`.
-    pub fn drain(&self, into: &mut Vec<(u32, Option<Response<Body>>)>) {
+    /// A token no other push of this connection has.
+    pub fn push_token(&self) -> u64 {
+        self.next_token.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Moves the waiting mail into `into`.
+    pub fn drain(&self, into: &mut Vec<Mail>) {
         let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
         if !queue.is_empty() {
             into.append(&mut queue);
@@ -58,7 +89,10 @@ impl Responder {
     /// Sends the response to the connection.
     pub fn send(mut self, response: Response<Body>) {
         self.answered = true;
-        self.mailbox.post(self.stream, Some(response));
+        self.mailbox.post(Mail::Response {
+            stream: self.stream,
+            response: Some(response),
+        });
     }
 
     /// The stream, for a caller that delivers the response itself.
@@ -71,7 +105,10 @@ impl Responder {
 impl Drop for Responder {
     fn drop(&mut self) {
         if !self.answered {
-            self.mailbox.post(self.stream, None);
+            self.mailbox.post(Mail::Response {
+                stream: self.stream,
+                response: None,
+            });
         }
     }
 }

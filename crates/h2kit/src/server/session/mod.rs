@@ -25,7 +25,7 @@ mod convert;
 pub(super) mod digits;
 mod h1;
 mod h2;
-mod mailbox;
+pub(crate) mod mailbox;
 mod source;
 mod trace;
 
@@ -34,8 +34,8 @@ use crate::Body;
 use crate::handler::{ConnInfo, Handler, Protocol, TlsInfo};
 use bytes::{Buf, BufMut, BytesMut};
 use h2kit_proto::h2::{Connection, PREFACE, Role};
-use http::{Request, Response};
-use mailbox::{Mailbox, Responder};
+use http::Request;
+use mailbox::{Mail, Mailbox, Responder};
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
@@ -101,7 +101,8 @@ pub(crate) struct Session {
     /// Plaintext scratch between the core and TLS.
     plain: BytesMut,
     tracer: Option<trace::FrameTracer>,
-    responses: Vec<(u32, Option<Response<Body>>)>,
+    /// Scratch for the mail taken from the mailbox.
+    mail: Vec<Mail>,
     last_activity: Instant,
     /// The TLS handshake (or protocol detection) must end by then.
     handshake_deadline: Option<Instant>,
@@ -159,7 +160,7 @@ impl Session {
             out: BytesMut::new(),
             plain: BytesMut::new(),
             tracer,
-            responses: Vec::new(),
+            mail: Vec::new(),
             last_activity: now,
             handshake_deadline,
             close_deadline: None,
@@ -365,7 +366,14 @@ impl Session {
         });
         let response = result.ok();
         match &mut self.phase {
-            Phase::H2(h2) => h2.respond(&mut self.ctx, stream, response),
+            Phase::H2(h2) => {
+                // Pushes the handler promised go out before its response.
+                self.ctx.mailbox.drain(&mut self.mail);
+                for mail in self.mail.drain(..) {
+                    h2.deliver(&mut self.ctx, mail);
+                }
+                h2.respond(&mut self.ctx, stream, response)
+            }
             Phase::H1(h1) => h1.respond(stream, response),
             _ => {}
         }
@@ -413,9 +421,9 @@ impl Session {
         let Phase::H2(h2) = &mut self.phase else {
             return;
         };
-        self.ctx.mailbox.drain(&mut self.responses);
-        for (stream, response) in self.responses.drain(..) {
-            h2.respond(&mut self.ctx, stream, response);
+        self.ctx.mailbox.drain(&mut self.mail);
+        for mail in self.mail.drain(..) {
+            h2.deliver(&mut self.ctx, mail);
         }
         h2.pump(&mut self.ctx);
         h2.process_events(&mut self.ctx);
@@ -460,14 +468,17 @@ impl Session {
             // Under TLS the end arrives as close_notify, seen only here.
             self.with_h1(|h1, ctx, out| h1.on_eof(ctx, out));
         }
-        self.ctx.mailbox.drain(&mut self.responses);
-        let mut responses = std::mem::take(&mut self.responses);
+        self.ctx.mailbox.drain(&mut self.mail);
+        let mut mail = std::mem::take(&mut self.mail);
         self.with_h1(|h1, _, _| {
-            for (id, response) in responses.drain(..) {
-                h1.respond(id, response);
+            for mail in mail.drain(..) {
+                // Nothing is pushed over HTTP/1.1.
+                if let Mail::Response { stream, response } = mail {
+                    h1.respond(stream, response);
+                }
             }
         });
-        self.responses = responses;
+        self.mail = mail;
         // Under TLS the bound counts the ciphertext not yet written.
         let high_water = match self.tls {
             Some(_) => OUTPUT_HIGH_WATER.saturating_sub(self.out.len()),
@@ -642,6 +653,7 @@ mod tests {
     use crate::server::{ShutdownHandle, pool::Pool, server_h2_config};
     use bytes::Bytes;
     use h2kit_proto::h2::{Config, Event};
+    use http::Response;
     use std::time::Duration;
 
     const BODY_LEN: usize = 4 << 20;
