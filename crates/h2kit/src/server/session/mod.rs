@@ -104,6 +104,9 @@ pub(crate) struct Session {
     /// Scratch for the mail taken from the mailbox.
     mail: Vec<Mail>,
     last_activity: Instant,
+    /// Since when the output has been backed up (reading paused) without
+    /// the peer taking any of it.
+    stalled_since: Option<Instant>,
     /// The TLS handshake (or protocol detection) must end by then.
     handshake_deadline: Option<Instant>,
     /// A graceful shutdown gives up waiting for streams then.
@@ -162,6 +165,7 @@ impl Session {
             tracer,
             mail: Vec::new(),
             last_activity: now,
+            stalled_since: None,
             handshake_deadline,
             close_deadline: None,
             shutting_down: false,
@@ -415,6 +419,9 @@ impl Session {
             self.tls_encode(&mut tls);
             self.tls = Some(tls);
         }
+        if self.out.len() >= OUTPUT_HIGH_WATER && self.stalled_since.is_none() {
+            self.stalled_since = Some(Instant::now());
+        }
     }
 
     fn flush_h2(&mut self) {
@@ -535,6 +542,9 @@ impl Session {
 
     /// `n` octets of [`output`](Session::output) were written.
     pub fn consume_output(&mut self, n: usize) {
+        if n > 0 {
+            self.stalled_since = None;
+        }
         self.out.advance(n);
         if self.out.is_empty() && self.out.capacity() > 4 * OUTPUT_HIGH_WATER {
             self.out = BytesMut::new();
@@ -544,6 +554,7 @@ impl Session {
     /// Takes all pending output, for a driver that writes without holding
     /// the session.
     pub fn take_output(&mut self) -> BytesMut {
+        self.stalled_since = None;
         std::mem::take(&mut self.out)
     }
 
@@ -581,17 +592,36 @@ impl Session {
         };
         let idle = (self.in_flight() == 0 && !self.shutting_down)
             .then(|| self.last_activity + self.ctx.shared.idle_timeout);
-        [protocol, idle, self.handshake_deadline, self.close_deadline]
-            .into_iter()
-            .flatten()
-            .min()
+        let stall = self
+            .stalled_since
+            .map(|since| since + self.ctx.shared.idle_timeout);
+        [
+            protocol,
+            idle,
+            stall,
+            self.handshake_deadline,
+            self.close_deadline,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Fires what is due: protocol timers, the handshake deadline, the
-    /// idle timeout (a graceful close).
+    /// idle timeout (a graceful close), and the end of a peer that stopped
+    /// reading (an abrupt close: nothing it would read is lost to it).
     pub fn handle_timeout(&mut self, now: Instant) {
         let span = self.span.clone();
         let _entered = span.enter();
+        if self
+            .stalled_since
+            .is_some_and(|since| now >= since + self.ctx.shared.idle_timeout)
+        {
+            tracing::debug!("the peer stopped reading: closing");
+            self.finished = true;
+            self.close_deadline = Some(now);
+            return;
+        }
         if self.handshake_deadline.is_some_and(|d| now >= d) {
             tracing::debug!("handshake timed out");
             self.handshake_deadline = None;
@@ -739,6 +769,13 @@ mod tests {
         session.flush();
         assert!(!session.output().is_empty(), "output resumes");
         assert!(session.output().len() < 2 * OUTPUT_HIGH_WATER);
+        // A peer that stops reading for the idle timeout is closed.
+        let stuck_at = Instant::now();
+        let deadline = session.poll_timeout().unwrap();
+        assert!(deadline <= stuck_at + Duration::from_secs(60));
+        assert!(!session.is_done(stuck_at));
+        session.handle_timeout(stuck_at + Duration::from_secs(60));
+        assert!(session.is_done(stuck_at + Duration::from_secs(60)));
         let mut got = 0;
         while let Some(event) = client.poll_event() {
             if let Event::Data { data, .. } = event {
