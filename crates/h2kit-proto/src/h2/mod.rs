@@ -11,12 +11,13 @@ mod flow;
 mod message;
 mod priority;
 mod schedule;
+mod send_queue;
 mod state;
 mod stream;
 
 pub use config::{Config, FlowControl};
 pub use connection::decode_http2_settings;
-pub use connection::{Connection, PREFACE, PeerSettings, Role};
+pub use connection::{Connection, PREFACE, PeerSettings, Role, StreamIdHasher};
 pub use error::{ConnectionError, UserError};
 pub use event::{Event, Initiator};
 pub use flow::{DEFAULT_WINDOW, MAX_WINDOW};

@@ -2,11 +2,10 @@
 
 use super::flow::{RecvWindow, SendWindow};
 use super::priority::Priority;
+use super::send_queue::SendQueue;
 use super::state::StreamState;
 use crate::frame::StreamId;
 use crate::hpack::HeaderField;
-use bytes::Bytes;
-use std::collections::VecDeque;
 
 /// One stream's state, windows and outgoing buffer.
 #[derive(Debug)]
@@ -16,7 +15,7 @@ pub(crate) struct Stream {
     pub send_window: SendWindow,
     pub recv_window: RecvWindow,
     /// Outgoing body chunks not yet framed.
-    pub send_queue: VecDeque<Bytes>,
+    pub send_queue: SendQueue,
     /// Octets in `send_queue`.
     pub buffered: usize,
     /// The application has finished the body: END_STREAM goes out after the
@@ -51,7 +50,7 @@ impl Stream {
             state: StreamState::Idle,
             send_window: SendWindow::new(send_window),
             recv_window: RecvWindow::new(recv_window),
-            send_queue: VecDeque::new(),
+            send_queue: SendQueue::default(),
             buffered: 0,
             send_end: false,
             send_trailers: None,

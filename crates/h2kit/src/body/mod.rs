@@ -86,7 +86,9 @@ impl From<BodyError> for io::Error {
 pub struct Body {
     kind: Kind,
     /// Trailers, once the end has been read.
-    trailers: Option<HeaderMap>,
+    /// Boxed: rare, and a `HeaderMap` inline would make every request and
+    /// response larger to move.
+    trailers: Option<Box<HeaderMap>>,
 }
 
 pub(crate) enum Kind {
@@ -207,7 +209,7 @@ impl Body {
                 Some(Ok(b))
             }
             pipe::Next::End(trailers) => {
-                self.trailers = trailers;
+                self.trailers = trailers.map(Box::new);
                 None
             }
             pipe::Next::Failed(err) => Some(Err(err)),
@@ -216,7 +218,7 @@ impl Body {
 
     /// The trailers that ended the body, once it has been read to the end.
     pub fn trailers(&self) -> Option<&HeaderMap> {
-        self.trailers.as_ref()
+        self.trailers.as_deref()
     }
 
     /// Reads the whole body into memory, failing if it is longer than

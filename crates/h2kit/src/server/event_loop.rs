@@ -93,6 +93,8 @@ struct Conn {
     session: Session,
     wake: Arc<ConnWake>,
     readable: bool,
+    /// The peer's FIN was signalled (EPOLLRDHUP).
+    read_closed: bool,
     writable: bool,
     /// The deadline pushed to the timer heap last.
     deadline: Option<Instant>,
@@ -159,6 +161,7 @@ impl EventLoop {
                 let index = token.0 - self.listeners.len();
                 if let Some(Some(conn)) = self.conns.get_mut(index) {
                     conn.readable |= event.is_readable() || event.is_read_closed();
+                    conn.read_closed |= event.is_read_closed();
                     conn.writable |= event.is_writable() || event.is_write_closed();
                     self.drive(index);
                 }
@@ -237,6 +240,7 @@ impl EventLoop {
                 session,
                 wake,
                 readable: false,
+                read_closed: false,
                 writable: false,
                 deadline: None,
             };
@@ -278,6 +282,13 @@ impl EventLoop {
                     Ok(n) => {
                         conn.session.on_read(&self.buf[..n], now);
                         progress = true;
+                        if n < self.buf.len() && !conn.read_closed {
+                            // A short read emptied the socket: skip the
+                            // read that would only say so (the next edge
+                            // brings more). Not once the peer's FIN was
+                            // signalled: its EOF must still be read.
+                            conn.readable = false;
+                        }
                     }
                     Err(err) if err.kind() == io::ErrorKind::WouldBlock => conn.readable = false,
                     Err(err) if err.kind() == io::ErrorKind::Interrupted => {}

@@ -35,6 +35,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 pub use settings::{PeerSettings, decode_http2_settings};
+pub use streams::StreamIdHasher;
 use streams::StreamMap;
 
 /// The client connection preface (RFC 9113 §3.4).

@@ -9,10 +9,12 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// peer; a multiplicative hash spreads them well and is far cheaper than
 /// SipHash. (A peer cannot steer collisions usefully: ids must increase,
 /// and the number of live streams is bounded by MAX_CONCURRENT_STREAMS.)
-#[derive(Default)]
-pub(super) struct IdHasher(u64);
+/// Drivers keying their own per-stream state by id can use it too:
+/// `HashMap<u32, T, BuildHasherDefault<StreamIdHasher>>`.
+#[derive(Default, Debug, Clone, Copy)]
+pub struct StreamIdHasher(u64);
 
-impl Hasher for IdHasher {
+impl Hasher for StreamIdHasher {
     fn finish(&self) -> u64 {
         self.0
     }
@@ -32,7 +34,7 @@ impl Hasher for IdHasher {
 /// streams are removed as soon as they reach "closed".
 #[derive(Default)]
 pub(super) struct StreamMap {
-    map: HashMap<u32, Stream, BuildHasherDefault<IdHasher>>,
+    map: HashMap<u32, Stream, BuildHasherDefault<StreamIdHasher>>,
     /// Active streams with odd ids (client-initiated) and even ids.
     active_odd: usize,
     active_even: usize,

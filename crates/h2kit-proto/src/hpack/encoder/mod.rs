@@ -300,6 +300,22 @@ impl Encoder {
             return NO_HINT;
         }
 
+        let volatile = matches!(
+            static_name,
+            PATH | AGE
+                | CONTENT_LENGTH
+                | ETAG
+                | IF_MODIFIED_SINCE
+                | IF_NONE_MATCH
+                | LOCATION
+                | SET_COOKIE
+        );
+        if volatile && !self.index_everything {
+            // Never added to the table, so never found there either: no
+            // hashing, straight to a literal with the static name.
+            self.encode_literal(static_name, 4, 0x00, name, value, dst);
+            return NO_HINT;
+        }
         let name_state = hash::hash_bytes(0, name);
         let field_hash = hash::finish(hash::hash_bytes(name_state, value));
         if !self.table.is_empty() {
@@ -315,19 +331,8 @@ impl Encoder {
             self.table.find_name(name, name_hash).unwrap_or(0)
         };
 
-        let volatile = matches!(
-            static_name,
-            PATH | AGE
-                | CONTENT_LENGTH
-                | ETAG
-                | IF_MODIFIED_SINCE
-                | IF_NONE_MATCH
-                | LOCATION
-                | SET_COOKIE
-        );
         let entry_size = name.len() + value.len() + FIELD_OVERHEAD;
-        let worth_indexing =
-            (self.index_everything || !volatile) && entry_size <= self.table.max_size() / 4 * 3;
+        let worth_indexing = entry_size <= self.table.max_size() / 4 * 3;
         if worth_indexing {
             // §6.2.1 Literal Header Field with Incremental Indexing: 01xxxxxx.
             self.encode_literal(name_index, 6, 0x40, name, value, dst);

@@ -13,10 +13,11 @@ use crate::{Body, BodyError, ConnInfo};
 use bytes::Bytes;
 use h2kit_proto::ErrorCode;
 use h2kit_proto::frame::StreamId;
-use h2kit_proto::h2::{Connection, Event};
+use h2kit_proto::h2::{Connection, Event, StreamIdHasher};
 use h2kit_proto::hpack::FieldRef;
 use http::{HeaderMap, Response, StatusCode};
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::task::Waker;
 
 /// The driver's side of one stream.
@@ -40,22 +41,23 @@ enum ResponseState {
 /// An HTTP/2 connection plus the state of its streams.
 pub(super) struct H2 {
     pub conn: Connection,
-    slots: HashMap<u32, Slot>,
+    slots: HashMap<u32, Slot, BuildHasherDefault<StreamIdHasher>>,
     info: ConnInfo,
-    /// Scratch for response header fields, reused across responses.
-    fields: Vec<(http::HeaderName, http::HeaderValue)>,
     /// Promised pushes: the handler's token to the promised stream.
     promised: HashMap<u64, u32>,
+    /// The allocation behind each response's field list, kept between
+    /// responses (always empty here).
+    refs: Vec<FieldRef<'static>>,
 }
 
 impl H2 {
     pub fn new(conn: Connection, info: ConnInfo) -> H2 {
         H2 {
             conn,
-            slots: HashMap::new(),
+            slots: HashMap::default(),
             info,
-            fields: Vec::new(),
             promised: HashMap::new(),
+            refs: Vec::new(),
         }
     }
 
@@ -152,10 +154,17 @@ impl H2 {
                 if let Some(pusher) = pusher {
                     request.extensions_mut().insert(pusher);
                 }
-                ctx.jobs.push_back(Job {
-                    request,
-                    responder: Responder::new(ctx.mailbox.clone(), id),
-                });
+                if ctx.shared.handler.may_block() {
+                    ctx.jobs.push_back(Job {
+                        request,
+                        responder: Responder::new(ctx.mailbox.clone(), id),
+                    });
+                } else {
+                    // Answered right here: no queueing, no thread hop.
+                    let response = super::call_inline(&*ctx.shared.handler, request);
+                    self.deliver_mail(ctx);
+                    self.respond(ctx, id, response);
+                }
             }
             Err(why) => {
                 tracing::debug!(stream = id, why = why.0, "request not representable");
@@ -206,6 +215,19 @@ impl H2 {
             if let Some(tx) = self.slots.get_mut(&id).and_then(|s| s.request_body.take()) {
                 tx.finish(None);
             }
+        }
+    }
+
+    /// Acts on the mail handlers posted so far — before a response from an
+    /// inline handler, so the pushes it promised go out first.
+    pub fn deliver_mail(&mut self, ctx: &mut Ctx) {
+        if !ctx.mailbox.has_mail() {
+            return;
+        }
+        let mut mail = Vec::new();
+        ctx.mailbox.drain(&mut mail);
+        for m in mail {
+            self.deliver(ctx, m);
         }
     }
 
@@ -281,30 +303,22 @@ impl H2 {
         let (parts, body) = response.into_parts();
         let head_only = slot.head_only;
         let exact_len = body.exact_len();
-        self.fields.clear();
-        self.fields.extend(
-            parts
-                .headers
-                .into_iter()
-                .filter_map(|(name, value)| name.map(|n| (n, value)))
-                .filter(|(name, _)| !convert::is_connection_specific(name)),
-        );
+        let headers = &parts.headers;
         let mut length_digits = Digits::new();
-        let has_length = self
-            .fields
-            .iter()
-            .any(|(n, _)| n == http::header::CONTENT_LENGTH);
-        let mut refs: Vec<FieldRef<'_>> = self
-            .fields
-            .iter()
-            .map(|(n, v)| FieldRef {
-                name: n.as_str().as_bytes(),
-                value: v.as_bytes(),
-                sensitive: v.is_sensitive(),
-            })
-            .collect();
+        let has_length = headers.contains_key(http::header::CONTENT_LENGTH);
+        let mut refs = recycle(std::mem::take(&mut self.refs));
+        refs.extend(
+            headers
+                .iter()
+                .filter(|(name, _)| !convert::is_connection_specific(name))
+                .map(|(n, v)| FieldRef {
+                    name: n.as_str().as_bytes(),
+                    value: v.as_bytes(),
+                    sensitive: v.is_sensitive(),
+                }),
+        );
         let date = crate::server::date::now();
-        if !self.fields.iter().any(|(n, _)| n == http::header::DATE) {
+        if !headers.contains_key(http::header::DATE) {
             refs.push(FieldRef::new(b"date", &date));
         }
         let body_allowed = !no_body_status(parts.status);
@@ -320,7 +334,8 @@ impl H2 {
             self.slots.remove(&id);
             return;
         }
-        drop(refs);
+        refs.clear();
+        self.refs = recycle(refs);
         let Some(slot) = self.slots.get_mut(&id) else {
             return;
         };
@@ -413,6 +428,13 @@ fn trailer_fields(trailers: &HeaderMap) -> Vec<(&str, &[u8])> {
         .collect()
 }
 
+/// An empty vector's allocation, for field references of another lifetime
+/// (collecting an empty vector in place keeps its buffer).
+fn recycle<'a, 'b>(mut v: Vec<FieldRef<'a>>) -> Vec<FieldRef<'b>> {
+    v.clear();
+    v.into_iter().map(|_| FieldRef::new(b"", b"")).collect()
+}
+
 /// The scheme and authority a request's pushes inherit, when it has them
 /// in a form `http` accepts.
 fn push_origin(
@@ -428,4 +450,21 @@ fn no_body_status(status: StatusCode) -> bool {
     status.is_informational()
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recycling_a_field_list_keeps_its_allocation() {
+        let name = String::from("x-name");
+        let mut refs: Vec<FieldRef<'_>> = Vec::with_capacity(10);
+        refs.push(FieldRef::new(name.as_bytes(), b"v"));
+        let ptr = refs.as_ptr() as usize;
+        let kept: Vec<FieldRef<'static>> = recycle(refs);
+        assert!(kept.is_empty());
+        assert!(kept.capacity() >= 10);
+        assert_eq!(kept.as_ptr() as usize, ptr, "the same buffer");
+    }
 }

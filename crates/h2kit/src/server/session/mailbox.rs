@@ -5,7 +5,7 @@
 
 use crate::Body;
 use http::{Request, Response};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Waker;
 
@@ -34,6 +34,9 @@ pub(crate) enum Mail {
 /// Mail waiting for its connection to pick it up.
 pub(crate) struct Mailbox {
     queue: Mutex<Vec<Mail>>,
+    /// Set when mail is posted, cleared when drained: lets the connection
+    /// skip the lock when nothing came.
+    posted: AtomicBool,
     waker: Waker,
     next_token: AtomicU64,
 }
@@ -42,6 +45,7 @@ impl Mailbox {
     pub fn new(waker: Waker) -> Arc<Mailbox> {
         Arc::new(Mailbox {
             queue: Mutex::new(Vec::new()),
+            posted: AtomicBool::new(false),
             waker,
             next_token: AtomicU64::new(0),
         })
@@ -52,6 +56,7 @@ impl Mailbox {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(mail);
+        self.posted.store(true, Ordering::Release);
         self.waker.wake_by_ref();
     }
 
@@ -60,12 +65,20 @@ impl Mailbox {
         self.next_token.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// Whether mail may be waiting.
+    pub fn has_mail(&self) -> bool {
+        self.posted.load(Ordering::Acquire)
+    }
+
     /// Moves the waiting mail into `into`.
     pub fn drain(&self, into: &mut Vec<Mail>) {
-        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        if !queue.is_empty() {
-            into.append(&mut queue);
+        if !self.has_mail() {
+            return;
         }
+        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        // Cleared under the lock: a post after this finds it set again.
+        self.posted.store(false, Ordering::Release);
+        into.append(&mut queue);
     }
 }
 

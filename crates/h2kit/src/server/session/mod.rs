@@ -64,6 +64,19 @@ impl Job {
     }
 }
 
+/// Calls a handler that never blocks on the calling thread; `None` when
+/// it panicked (the stream is then reset, the connection goes on).
+pub(super) fn call_inline(
+    handler: &dyn Handler,
+    request: Request<Body>,
+) -> Option<http::Response<Body>> {
+    let span = stream_span(&request);
+    span.in_scope(|| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler.call(request)))
+    })
+    .ok()
+}
+
 fn stream_span(request: &Request<Body>) -> tracing::Span {
     tracing::debug_span!("stream", method = %request.method(), path = request.uri().path())
 }
@@ -362,20 +375,11 @@ impl Session {
     /// Runs a job on the calling thread and takes its response at once:
     /// for handlers that never block.
     pub fn run_inline(&mut self, job: Job, handler: &dyn Handler) {
-        let span = stream_span(&job.request);
         let stream = job.responder.into_stream();
-        let request = job.request;
-        let result = span.in_scope(|| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler.call(request)))
-        });
-        let response = result.ok();
+        let response = call_inline(handler, job.request);
         match &mut self.phase {
             Phase::H2(h2) => {
-                // Pushes the handler promised go out before its response.
-                self.ctx.mailbox.drain(&mut self.mail);
-                for mail in self.mail.drain(..) {
-                    h2.deliver(&mut self.ctx, mail);
-                }
+                h2.deliver_mail(&mut self.ctx);
                 h2.respond(&mut self.ctx, stream, response)
             }
             Phase::H1(h1) => h1.respond(stream, response),
