@@ -104,7 +104,10 @@ struct EventLoop {
     poll: Poll,
     listeners: Vec<TcpListener>,
     /// Connections by token minus the listener count.
-    conns: Vec<Option<Conn>>,
+    /// Boxed, so the table itself stays small and growing it moves no
+    /// sessions (a connection costs its own memory, not a share of a
+    /// doubled array).
+    conns: Vec<Option<Box<Conn>>>,
     free: Vec<usize>,
     /// Deadlines; stale entries are skipped when they come up.
     timers: BinaryHeap<Reverse<(Instant, usize)>>,
@@ -257,7 +260,7 @@ impl EventLoop {
             if let Some(deadline) = self.shared.shutdown.deadline() {
                 conn.session.shutdown(deadline);
             }
-            self.conns[index] = Some(conn);
+            self.conns[index] = Some(Box::new(conn));
             self.live += 1;
             self.drive(index);
         }
