@@ -2,7 +2,7 @@
 //! conditional requests (`If-None-Match`, `If-Modified-Since` → 304),
 //! single byte ranges (→ 206, or 416), and no way out of the directory.
 
-use crate::httpdate;
+use h2kit::httpdate;
 use h2kit::{Body, Handler};
 use http::header::{
     ACCEPT_RANGES, ALLOW, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE,

@@ -2,7 +2,6 @@
 
 mod demo;
 mod files;
-mod httpdate;
 mod serve;
 
 use clap::{Parser, Subcommand};

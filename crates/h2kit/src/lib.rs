@@ -30,6 +30,7 @@
 
 pub mod body;
 pub mod handler;
+pub mod httpdate;
 pub mod push;
 pub mod server;
 pub mod tls;

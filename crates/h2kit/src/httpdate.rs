@@ -1,5 +1,6 @@
 //! HTTP dates (RFC 9110 §5.6.7): formatting as IMF-fixdate and parsing
-//! the three formats a recipient must accept.
+//! the three formats a recipient must accept. Servers use it for `Date`;
+//! handlers for `Last-Modified`, `If-Modified-Since` and the like.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -8,25 +9,46 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// `Sun, 06 Nov 1994 08:49:37 GMT`.
+/// Octets in an IMF-fixdate.
+pub const IMF_FIXDATE_LEN: usize = 29;
+
+/// `time` as an IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// let t = UNIX_EPOCH + Duration::from_secs(784_111_777);
+/// assert_eq!(h2kit::httpdate::format(t), "Sun, 06 Nov 1994 08:49:37 GMT");
+/// ```
 pub fn format(time: SystemTime) -> String {
     let secs = time
         .duration_since(UNIX_EPOCH)
         .unwrap_or(Duration::ZERO)
         .as_secs();
+    String::from_utf8_lossy(&imf_fixdate(secs)).into_owned()
+}
+
+/// Seconds since the Unix epoch as an IMF-fixdate, without allocating
+/// (years past 9999 are shown as 9999).
+pub fn imf_fixdate(secs: u64) -> [u8; IMF_FIXDATE_LEN] {
     let days = secs / 86_400;
     let rem = secs % 86_400;
     let (year, month, day) = civil_from_days(days as i64);
-    format!(
-        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-        DAYS[(days % 7) as usize],
-        day,
-        MONTHS[(month - 1) as usize],
-        year,
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    let mut out = *b"Thu, 01 Jan 1970 00:00:00 GMT";
+    out[..3].copy_from_slice(DAYS[(days % 7) as usize].as_bytes());
+    two_digits(&mut out[5..7], u64::from(day));
+    out[8..11].copy_from_slice(MONTHS[(month - 1) as usize].as_bytes());
+    let year = year.clamp(0, 9999) as u64;
+    two_digits(&mut out[12..14], year / 100);
+    two_digits(&mut out[14..16], year % 100);
+    two_digits(&mut out[17..19], rem / 3600);
+    two_digits(&mut out[20..22], rem / 60 % 60);
+    two_digits(&mut out[23..25], rem % 60);
+    out
+}
+
+fn two_digits(out: &mut [u8], n: u64) {
+    out[0] = b'0' + (n / 10 % 10) as u8;
+    out[1] = b'0' + (n % 10) as u8;
 }
 
 /// Seconds since the epoch, from IMF-fixdate, RFC 850 or asctime form.
@@ -112,6 +134,12 @@ mod tests {
         let t = UNIX_EPOCH + Duration::from_secs(784_111_777);
         assert_eq!(format(t), "Sun, 06 Nov 1994 08:49:37 GMT");
         assert_eq!(format(UNIX_EPOCH), "Thu, 01 Jan 1970 00:00:00 GMT");
+        // A leap day, and the last second of a year.
+        assert_eq!(&imf_fixdate(951_782_400), b"Tue, 29 Feb 2000 00:00:00 GMT");
+        assert_eq!(
+            &imf_fixdate(1_798_761_599),
+            b"Thu, 31 Dec 2026 23:59:59 GMT"
+        );
         let now = SystemTime::now();
         let secs = now.duration_since(UNIX_EPOCH).unwrap().as_secs();
         assert_eq!(parse(&format(now)), Some(secs));
