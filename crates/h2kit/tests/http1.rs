@@ -5,6 +5,7 @@
 //! shutdown with a request in flight. Responses are read with h2kit's own
 //! HTTP/1 parser, so framing mistakes show as parse errors.
 
+#[macro_use]
 mod common;
 
 use bytes::{BufMut, BytesMut};
@@ -319,43 +320,12 @@ fn graceful_shutdown_finishes_the_http11_request(dispatch: Dispatch) {
     t.server.join();
 }
 
-macro_rules! per_model {
-    ($($model:ident => $dispatch:expr;)*) => {$(
-        mod $model {
-            use super::*;
-            #[test]
-            fn rfc9112_9_3_2_pipelined_requests_are_answered_in_order() {
-                super::rfc9112_9_3_2_pipelined_requests_are_answered_in_order($dispatch)
-            }
-            #[test]
-            fn rfc9112_7_1_chunked_upload_after_100_continue() {
-                super::rfc9112_7_1_chunked_upload_after_100_continue($dispatch)
-            }
-            #[test]
-            fn rfc9112_9_3_http10_closes_after_the_response() {
-                super::rfc9112_9_3_http10_closes_after_the_response($dispatch)
-            }
-            #[test]
-            fn rfc9112_6_3_smuggling_shape_gets_400_and_close() {
-                super::rfc9112_6_3_smuggling_shape_gets_400_and_close($dispatch)
-            }
-            #[test]
-            fn rfc7540_3_2_upgrade_h2c_answers_on_stream_1() {
-                super::rfc7540_3_2_upgrade_h2c_answers_on_stream_1($dispatch)
-            }
-            #[test]
-            fn tls_alpn_http11_fallback() { super::tls_alpn_http11_fallback($dispatch) }
-            #[test]
-            fn graceful_shutdown_finishes_the_http11_request() {
-                super::graceful_shutdown_finishes_the_http11_request($dispatch)
-            }
-        }
-    )*};
-}
-
-per_model! {
-    single => Dispatch::Single;
-    thread => Dispatch::Thread;
-    event_loop => Dispatch::EventLoop;
-    runtime => Dispatch::Runtime;
-}
+tests_per_model!(
+    rfc9112_9_3_2_pipelined_requests_are_answered_in_order,
+    rfc9112_7_1_chunked_upload_after_100_continue,
+    rfc9112_9_3_http10_closes_after_the_response,
+    rfc9112_6_3_smuggling_shape_gets_400_and_close,
+    rfc7540_3_2_upgrade_h2c_answers_on_stream_1,
+    tls_alpn_http11_fallback,
+    graceful_shutdown_finishes_the_http11_request,
+);

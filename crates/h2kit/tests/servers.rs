@@ -3,6 +3,7 @@
 //! ALPN h2, 1 MiB bodies both ways, 100 concurrent streams, and a graceful
 //! shutdown that loses none of the requests in flight.
 
+#[macro_use]
 mod common;
 
 use bytes::Bytes;
@@ -343,31 +344,12 @@ async fn check_push(client: Client) {
     assert_eq!(pushed[1], ("/pushed/2".to_owned(), b"late push".to_vec()));
 }
 
-macro_rules! per_model {
-    ($($model:ident => $dispatch:expr;)*) => {$(
-        mod $model {
-            use super::*;
-            #[test]
-            fn h2c_prior_knowledge() { super::h2c_prior_knowledge($dispatch) }
-            #[test]
-            fn tls_alpn_h2() { super::tls_alpn_h2($dispatch) }
-            #[test]
-            fn large_bodies_both_ways() { super::large_bodies_both_ways($dispatch) }
-            #[test]
-            fn hundred_concurrent_streams() { super::hundred_concurrent_streams($dispatch) }
-            #[test]
-            fn graceful_shutdown_loses_nothing() { super::graceful_shutdown_loses_nothing($dispatch) }
-            #[test]
-            fn inline_handler() { super::inline_handler($dispatch) }
-            #[test]
-            fn server_push_from_the_handler() { super::server_push_from_the_handler($dispatch) }
-        }
-    )*};
-}
-
-per_model! {
-    single => Dispatch::Single;
-    thread => Dispatch::Thread;
-    event_loop => Dispatch::EventLoop;
-    runtime => Dispatch::Runtime;
-}
+tests_per_model!(
+    h2c_prior_knowledge,
+    tls_alpn_h2,
+    large_bodies_both_ways,
+    hundred_concurrent_streams,
+    graceful_shutdown_loses_nothing,
+    inline_handler,
+    server_push_from_the_handler,
+);

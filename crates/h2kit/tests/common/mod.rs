@@ -120,3 +120,26 @@ pub fn start(dispatch: Dispatch, tls: bool) -> TestServer {
 pub fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 7 % 251) as u8).collect()
 }
+
+/// Makes one `#[test]` per dispatch model for each function named, each
+/// called with its model: `tests_per_model!(a, b)` gives `single::a`,
+/// `thread::a`, `event_loop::a`, `runtime::a`, and the same for `b`.
+macro_rules! tests_per_model {
+    ($($test:ident),* $(,)?) => {
+        tests_per_model!(@model single, Dispatch::Single, $($test),*);
+        tests_per_model!(@model thread, Dispatch::Thread, $($test),*);
+        tests_per_model!(@model event_loop, Dispatch::EventLoop, $($test),*);
+        tests_per_model!(@model runtime, Dispatch::Runtime, $($test),*);
+    };
+    (@model $model:ident, $dispatch:expr, $($test:ident),*) => {
+        mod $model {
+            use super::*;
+            $(
+                #[test]
+                fn $test() {
+                    super::$test($dispatch)
+                }
+            )*
+        }
+    };
+}

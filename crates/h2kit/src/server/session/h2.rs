@@ -5,6 +5,7 @@
 use super::convert;
 use super::digits::Digits;
 use super::mailbox::{Mail, Responder};
+use super::no_body_status;
 use super::source::{Pull, Source};
 use super::{Ctx, Job};
 use crate::body::pipe;
@@ -443,13 +444,6 @@ fn push_origin(
     let scheme = http::uri::Scheme::try_from(head.scheme.as_deref()?).ok()?;
     let authority = http::uri::Authority::from_maybe_shared(head.authority.clone()?).ok()?;
     Some((scheme, authority))
-}
-
-/// Statuses whose responses never have a body (RFC 9110 §6.4.1).
-fn no_body_status(status: StatusCode) -> bool {
-    status.is_informational()
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@
 //!    drive the protocol's timers, the TLS handshake and idle deadlines;
 //! 6. close once [`is_done`](Session::is_done).
 
-mod convert;
+pub(super) mod convert;
 pub(super) mod digits;
 mod h1;
 mod h2;
@@ -62,6 +62,13 @@ impl Job {
         let response = handler.call(self.request);
         self.responder.send(response);
     }
+}
+
+/// Statuses whose responses never have a body (RFC 9110 §6.4.1).
+pub(super) fn no_body_status(status: http::StatusCode) -> bool {
+    status.is_informational()
+        || status == http::StatusCode::NO_CONTENT
+        || status == http::StatusCode::NOT_MODIFIED
 }
 
 /// Calls a handler that never blocks on the calling thread; `None` when

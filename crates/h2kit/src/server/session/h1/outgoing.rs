@@ -4,9 +4,11 @@
 //! HTTP/1.0 client that cannot read chunks.
 
 use crate::server::date;
+use crate::server::session::convert::is_connection_specific;
 use crate::server::session::digits::Digits;
+use crate::server::session::no_body_status;
 use bytes::{BufMut, Bytes, BytesMut};
-use http::header::{self, HeaderMap, HeaderName};
+use http::header::{self, HeaderMap};
 use http::{StatusCode, response};
 
 /// How the response body is delimited on the wire.
@@ -71,7 +73,7 @@ pub(super) fn write_head(out: &mut BytesMut, parts: &response::Parts, plan: Head
     out.put_slice(status.canonical_reason().unwrap_or("").as_bytes());
     out.put_slice(b"\r\n");
     for (name, value) in &parts.headers {
-        if is_connection_field(name) {
+        if is_connection_specific(name) {
             continue;
         }
         out.put_slice(name.as_str().as_bytes());
@@ -130,7 +132,7 @@ pub(super) fn write_data(out: &mut BytesMut, framing: Framing, chunk: &Bytes) {
 pub(super) fn write_last_chunk(out: &mut BytesMut, trailers: Option<&HeaderMap>) {
     out.put_slice(b"0\r\n");
     for (name, value) in trailers.into_iter().flatten() {
-        if is_connection_field(name) || name == header::CONTENT_LENGTH {
+        if is_connection_specific(name) || name == header::CONTENT_LENGTH {
             continue;
         }
         out.put_slice(name.as_str().as_bytes());
@@ -169,14 +171,6 @@ pub(super) const SWITCHING_TO_H2C: &[u8] =
 /// (RFC 9110 §10.1.1).
 pub(super) const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
-fn is_connection_field(name: &HeaderName) -> bool {
-    name == header::CONNECTION
-        || name == header::TRANSFER_ENCODING
-        || name == header::UPGRADE
-        || name.as_str() == "keep-alive"
-        || name.as_str() == "proxy-connection"
-}
-
 /// Whether the handler asked for the connection to close after this
 /// response.
 fn asks_close(headers: &HeaderMap) -> bool {
@@ -195,13 +189,6 @@ fn declared_length(headers: &HeaderMap) -> Option<u64> {
         return None;
     }
     std::str::from_utf8(digits).ok()?.parse().ok()
-}
-
-/// Statuses whose responses never have a body (RFC 9110 §6.4.1).
-fn no_body_status(status: StatusCode) -> bool {
-    status.is_informational()
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED
 }
 
 #[cfg(test)]
