@@ -9,14 +9,13 @@
 mod common;
 
 use bytes::{BufMut, BytesMut};
-use common::{MIB, TestServer, pattern, start};
+use common::{MIB, TestServer, pattern, start, tls_client_config};
 use h2kit::server::Dispatch;
 use h2kit_proto::frame::{Frame, FrameDecoder};
 use h2kit_proto::h1::{OwnedMessage, Parser, Recorder, Status};
 use h2kit_proto::hpack;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// A blocking HTTP/1.1 client connection that reads responses with the
@@ -267,21 +266,9 @@ fn read_h2_response(c: &mut Client<TcpStream>, wire: &mut BytesMut, id: u32) -> 
 /// request is served over HTTP/1.1.
 fn tls_alpn_http11_fallback(dispatch: Dispatch) {
     let t = start(dispatch, true);
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(rustls::pki_types::CertificateDer::from(
-            t.cert_der.clone().unwrap(),
-        ))
-        .unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let config = tls_client_config(&t.cert_der.clone().unwrap(), &[b"http/1.1"]);
     let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let conn = rustls::ClientConnection::new(config, name).unwrap();
     let tcp = TcpStream::connect(t.server.local_addr()).unwrap();
     tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let mut c = Client::new(rustls::StreamOwned::new(conn, tcp));

@@ -7,7 +7,7 @@
 mod common;
 
 use bytes::Bytes;
-use common::{MIB, TEST_TIMEOUT, pattern, site, start};
+use common::{MIB, TEST_TIMEOUT, pattern, site, start, tls_client_config};
 use h2kit::Body;
 use h2kit::server::{Dispatch, Server, ServerConfig};
 use http::{Request, StatusCode};
@@ -49,18 +49,8 @@ async fn connect_h2c_with_task(addr: SocketAddr) -> (Client, tokio::task::JoinHa
 }
 
 async fn connect_tls(addr: SocketAddr, cert_der: &[u8]) -> (Client, Vec<u8>) {
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(rustls::pki_types::CertificateDer::from(cert_der.to_vec()))
-        .unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let config = tls_client_config(cert_der, &[b"h2", b"http/1.1"]);
+    let connector = tokio_rustls::TlsConnector::from(config);
     let tcp = TcpStream::connect(addr).await.unwrap();
     let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
     let tls = connector.connect(name, tcp).await.unwrap();
