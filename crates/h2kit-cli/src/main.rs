@@ -6,9 +6,6 @@ mod serve;
 
 use clap::{Parser, Subcommand};
 
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// HTTP/2 and HTTP/1.1 toolkit.
 #[derive(Parser, Debug)]
 #[command(name = "h2kit", version, about)]
