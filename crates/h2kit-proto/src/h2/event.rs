@@ -23,8 +23,9 @@ pub enum Event {
     Request {
         /// The new stream.
         stream_id: StreamId,
-        /// Pseudo-headers and header fields.
-        head: RequestHead,
+        /// Pseudo-headers and header fields. Boxed, so that every other
+        /// event (several per request) stays small to queue and move.
+        head: Box<RequestHead>,
         /// No body follows.
         end_stream: bool,
     },
@@ -52,7 +53,7 @@ pub enum Event {
         /// The reserved stream the pushed response will arrive on.
         promised: StreamId,
         /// The request the server answers.
-        head: RequestHead,
+        head: Box<RequestHead>,
     },
     /// Trailer fields arrived; they always end the stream.
     Trailers {

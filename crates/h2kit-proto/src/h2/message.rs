@@ -209,7 +209,7 @@ fn parse_content_length(value: &[u8]) -> Option<u64> {
 
 /// A validated request plus its declared body length.
 pub(crate) struct ParsedRequest {
-    pub head: RequestHead,
+    pub head: Box<RequestHead>,
     pub content_length: Option<u64>,
 }
 
@@ -357,14 +357,14 @@ impl SectionBuilder {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let head = RequestHead {
+        let head = Box::new(RequestHead {
             method: self.method.ok_or(Malformed::MissingOrExtraPseudo)?,
             scheme: self.scheme,
             authority: self.authority,
             path: self.path,
             protocol: self.protocol,
             fields: self.fields,
-        };
+        });
         let is_connect = &head.method[..] == b"CONNECT";
         if head.protocol.is_some() {
             // RFC 8441 §4: ":protocol" is only valid with CONNECT, and only
@@ -510,7 +510,7 @@ mod tests {
     }
 
     fn request(list: &[(&str, &str)]) -> Result<RequestHead, Malformed> {
-        parse_request(fields(list), false).map(|p| p.head)
+        parse_request(fields(list), false).map(|p| *p.head)
     }
 
     const GET: [(&str, &str); 4] = [

@@ -89,7 +89,7 @@ impl Pair {
                 head,
                 end_stream,
             } => {
-                out.push((*stream_id, head.clone(), *end_stream));
+                out.push((*stream_id, (**head).clone(), *end_stream));
                 false
             }
             _ => true,

@@ -121,7 +121,7 @@ impl H2 {
         &mut self,
         ctx: &mut Ctx,
         stream_id: StreamId,
-        head: h2kit_proto::h2::RequestHead,
+        head: Box<h2kit_proto::h2::RequestHead>,
         end_stream: bool,
     ) {
         let id = stream_id.value();
@@ -149,7 +149,7 @@ impl H2 {
             .then(|| push_origin(&head))
             .flatten();
         let pusher = origin.map(|o| Pusher::new(ctx.mailbox.clone(), id, Some(o)));
-        match convert::request(head, body) {
+        match convert::request(*head, body) {
             Ok(mut request) => {
                 request.extensions_mut().insert(self.info.clone());
                 if let Some(pusher) = pusher {
@@ -306,20 +306,21 @@ impl H2 {
         let exact_len = body.exact_len();
         let headers = &parts.headers;
         let mut length_digits = Digits::new();
-        let has_length = headers.contains_key(http::header::CONTENT_LENGTH);
+        let (mut has_length, mut has_date) = (false, false);
         let mut refs = recycle(std::mem::take(&mut self.refs));
-        refs.extend(
-            headers
-                .iter()
-                .filter(|(name, _)| !convert::is_connection_specific(name))
-                .map(|(n, v)| FieldRef {
-                    name: n.as_str().as_bytes(),
-                    value: v.as_bytes(),
-                    sensitive: v.is_sensitive(),
-                }),
-        );
+        for (name, value) in headers {
+            has_length |= name == http::header::CONTENT_LENGTH;
+            has_date |= name == http::header::DATE;
+            if !convert::is_connection_specific(name) {
+                refs.push(FieldRef {
+                    name: name.as_str().as_bytes(),
+                    value: value.as_bytes(),
+                    sensitive: value.is_sensitive(),
+                });
+            }
+        }
         let date = crate::server::date::now();
-        if !headers.contains_key(http::header::DATE) {
+        if !has_date {
             refs.push(FieldRef::new(b"date", &date));
         }
         let body_allowed = !no_body_status(parts.status);
