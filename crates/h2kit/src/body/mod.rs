@@ -96,6 +96,7 @@ pub(crate) enum Kind {
     Full(Bytes),
     Pipe(pipe::Receiver),
     Reader(Box<dyn Read + Send>),
+    Chunks(Box<dyn Iterator<Item = Bytes> + Send>),
     /// Read to the end.
     Done,
 }
@@ -125,6 +126,27 @@ impl Body {
         Body::with_kind(Kind::Reader(Box::new(reader)))
     }
 
+    /// A body made of the chunks an iterator yields, pulled as the peer
+    /// reads, on the connection's own thread: for bodies computed in
+    /// memory (generated, sliced from a shared buffer), which never block.
+    /// No thread and no channel stand between the chunks and the socket.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use h2kit::Body;
+    /// // 1 GiB of zeros, 1 MiB at a time, without holding more than one.
+    /// let chunk = Bytes::from(vec![0u8; 1 << 20]);
+    /// let body = Body::from_chunks(std::iter::repeat(chunk).take(1024));
+    /// assert_eq!(body.exact_len(), None);
+    /// ```
+    pub fn from_chunks<I>(chunks: I) -> Body
+    where
+        I: IntoIterator<Item = Bytes>,
+        I::IntoIter: Send + 'static,
+    {
+        Body::with_kind(Kind::Chunks(Box::new(chunks.into_iter())))
+    }
+
     pub(crate) fn from_pipe(rx: pipe::Receiver) -> Body {
         Body::with_kind(Kind::Pipe(rx))
     }
@@ -145,7 +167,7 @@ impl Body {
         match &self.kind {
             Kind::Empty | Kind::Done => Some(0),
             Kind::Full(b) => Some(b.len() as u64),
-            Kind::Pipe(_) | Kind::Reader(_) => None,
+            Kind::Pipe(_) | Kind::Reader(_) | Kind::Chunks(_) => None,
         }
     }
 
@@ -158,6 +180,11 @@ impl Body {
             Kind::Pipe(rx) => {
                 let next = rx.next_blocking();
                 self.on_pipe_step(rx, next)
+            }
+            Kind::Chunks(mut chunks) => {
+                let next = chunks.next()?;
+                self.kind = Kind::Chunks(chunks);
+                Some(Ok(next))
             }
             Kind::Reader(mut reader) => {
                 let mut buf = vec![0; READ_CHUNK];
@@ -298,6 +325,7 @@ impl fmt::Debug for Body {
             Kind::Full(_) => "full",
             Kind::Pipe(_) => "channel",
             Kind::Reader(_) => "reader",
+            Kind::Chunks(_) => "chunks",
             Kind::Done => "done",
         };
         f.debug_struct("Body").field("kind", &kind).finish()

@@ -1,6 +1,7 @@
 //! Where a response body comes from while it is being sent, whatever the
-//! protocol: bytes in memory, or a pipe fed by the handler (or by a worker
-//! thread reading a `Body::from_reader`). Both protocols pull from it in
+//! protocol: bytes in memory, an iterator of chunks pulled in place, or a
+//! pipe fed by the handler (or by a worker thread reading a
+//! `Body::from_reader`). Both protocols pull from it in
 //! pieces no larger than what they can take right now.
 
 use super::Ctx;
@@ -16,6 +17,10 @@ pub(super) enum Source {
     Pipe {
         rx: pipe::Receiver,
         /// The part of a chunk the protocol could not take yet.
+        partial: Bytes,
+    },
+    Chunks {
+        chunks: Box<dyn Iterator<Item = Bytes> + Send>,
         partial: Bytes,
     },
 }
@@ -53,6 +58,10 @@ impl Source {
                     partial: Bytes::new(),
                 }
             }
+            Kind::Chunks(chunks) => Source::Chunks {
+                chunks,
+                partial: Bytes::new(),
+            },
             Kind::Empty | Kind::Done => Source::Full(Bytes::new()),
         }
     }
@@ -84,6 +93,18 @@ impl Source {
                         pipe::Next::Chunk(chunk) => *partial = chunk,
                         pipe::Next::End(trailers) => return Pull::End(trailers),
                         pipe::Next::Failed(err) => return Pull::Failed(err),
+                    }
+                }
+                Pull::Data {
+                    chunk: partial.split_to(max.min(partial.len())),
+                    last: false,
+                }
+            }
+            Source::Chunks { chunks, partial } => {
+                while partial.is_empty() {
+                    match chunks.next() {
+                        Some(chunk) => *partial = chunk,
+                        None => return Pull::End(None),
                     }
                 }
                 Pull::Data {
