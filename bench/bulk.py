@@ -5,8 +5,10 @@ the same bytes measured in the same run.
 The raw copies come from `throughput source` (a server that writes N bytes
 and closes) read by `throughput raw`; the HTTP/2 transfers are one
 `GET /bytes/N` read by `throughput h2` (h2kit-proto's client connection on
-a blocking socket, 16 MiB windows, 1 MiB SETTINGS_MAX_FRAME_SIZE). Servers
-are pinned to CPU 0 and the client to CPU 1, as in the h2load scenarios.
+a blocking socket, 16 MiB windows, 1 MiB SETTINGS_MAX_FRAME_SIZE), whose
+handler produces the body in 1 MiB chunks (`NAME`) or 64 KiB chunks
+(`NAME/64k`, `?chunk=65536`). Servers are pinned to CPU 0 and the client
+to CPU 1, as in the h2load scenarios.
 
 The machine's default congestion control may be BBR, which paces large
 loopback writes (and collapses with 64 KiB writes, each of which ends in a
@@ -18,6 +20,7 @@ Every HTTP/2 server runs with cubic (`h2kit serve --congestion cubic`,
 congestion control with 64 KiB writes is measured for reference only.
 """
 
+import resource
 import statistics
 import subprocess
 from pathlib import Path
@@ -62,13 +65,22 @@ def start_h2(name, workdir):
     return Process(f"bulk-{name}", cmd + ["--congestion", "cubic"], port, threads, workdir)
 
 
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def client(args):
-    """Runs the pinned client; returns GB/s (10^9 bytes per second)."""
+    """Runs the pinned client; returns GB/s (10^9 bytes per second), its
+    printed fields and the CPU seconds it used (so a slow client would
+    show)."""
+    before = children_cpu()
     out = subprocess.run(["taskset", "-c", "1", str(THROUGHPUT), *args], capture_output=True, text=True, timeout=300)
+    used = children_cpu() - before
     if out.returncode != 0:
         raise RuntimeError(f"throughput {' '.join(args)} failed: {out.stderr}")
     fields = dict(kv.split("=", 1) for kv in out.stdout.split())
-    return float(fields["gbps"]), fields
+    return float(fields["gbps"]), fields, used
 
 
 def run(names, rounds, workdir, size):
@@ -82,24 +94,31 @@ def run(names, rounds, workdir, size):
             cmd = [str(THROUGHPUT), "source", f"127.0.0.1:{port}", *source_flags]
             procs[name] = Process(name, cmd, port, 1, workdir)
         for name in h2_servers(names):
-            procs[name] = start_h2(name, workdir)
+            server = start_h2(name, workdir)
+            procs[name] = server
+            # The same server again, the body handed over in 64 KiB
+            # chunks instead of 1 MiB: shows what each chunk costs.
+            procs[f"{name}/64k"] = server
         for r in range(rounds):
             for name, proc in procs.items():
                 addr = f"127.0.0.1:{proc.port}"
                 if name in raws:
                     args = ["raw", addr, str(size), *raws[name][1]]
                 else:
-                    args = ["h2", addr, f"/bytes/{size}", str(size), "--congestion", "cubic"]
+                    query = "?chunk=65536" if name.endswith("/64k") else ""
+                    args = ["h2", addr, f"/bytes/{size}{query}", str(size), "--congestion", "cubic"]
                 before = cpu_seconds(proc.pid)
-                gbps, fields = client(args)
+                gbps, fields, client_cpu = client(args)
                 used = cpu_seconds(proc.pid) - before
                 rows.append({"round": r, "server": name, "kind": "raw" if name in raws else "h2",
                              "baseline": name in raws and raws[name][2], "gb_per_s": gbps,
-                             "server_cpu_s_per_gib": used * GIB / size, "client_cc": fields.get("client_cc", ""),
+                             "server_cpu_s_per_gib": used * GIB / size, "client_cpu_s_per_gib": client_cpu * GIB / size,
+                             "client_cc": fields.get("client_cc", ""),
                              "ratio": ""})
-                print(f"round {r} bulk {name:18} {gbps:7.3f} GB/s  server CPU {used * GIB / size:.3f} s/GiB", flush=True)
+                print(f"round {r} bulk {name:18} {gbps:7.3f} GB/s  CPU s/GiB: server {used * GIB / size:.3f}"
+                      f" client {client_cpu * GIB / size:.3f}", flush=True)
     finally:
-        for proc in procs.values():
+        for proc in {id(p): p for p in procs.values()}.values():
             proc.stop()
     for r in range(rounds):
         best = max(x["gb_per_s"] for x in rows if x["round"] == r and x["baseline"])
@@ -111,17 +130,18 @@ def run(names, rounds, workdir, size):
 
 def table(rows):
     """The Markdown summary: medians per variant and server."""
-    lines = ["| 1 GiB, one stream | GB/s (median) | server CPU s/GiB | ratio to the round's best raw copy (median) |",
-             "|---|---|---|---|"]
+    lines = ["| 1 GiB, one stream | GB/s (median) | server CPU s/GiB | client CPU s/GiB | ratio to the round's best raw copy (median) |",
+             "|---|---|---|---|---|"]
     for name in dict.fromkeys(x["server"] for x in rows):
         mine = [x for x in rows if x["server"] == name]
         gbps = statistics.median(x["gb_per_s"] for x in mine)
         cpu = statistics.median(x["server_cpu_s_per_gib"] for x in mine)
+        client_cpu = statistics.median(x["client_cpu_s_per_gib"] for x in mine)
         if mine[0]["kind"] == "h2":
             ratio = f"{statistics.median(x['ratio'] for x in mine):.2f}"
         else:
             ratio = "baseline" if mine[0]["baseline"] else "reference only"
-        lines.append(f"| {name} | {gbps:.2f} | {cpu:.3f} | {ratio} |")
+        lines.append(f"| {name} | {gbps:.2f} | {cpu:.2f} | {client_cpu:.2f} | {ratio} |")
     winners = {}
     for r in sorted({x["round"] for x in rows}):
         best = max((x for x in rows if x["round"] == r and x["baseline"]), key=lambda x: x["gb_per_s"])

@@ -6,8 +6,9 @@
 //!
 //! serves the 12-byte body to every request over h2c (HTTP/2 with prior
 //! knowledge), or over TLS with ALPN h2 when given a PEM certificate and
-//! key; `GET /bytes/N` answers exactly N bytes, streamed from one shared
-//! 64 KiB block (the lab's single-stream throughput test). WORKERS = 1 runs
+//! key; `GET /bytes/N[?chunk=C]` answers exactly N bytes in C-byte chunks
+//! (default and most 1 MiB) cut from one shared block (the lab's
+//! single-stream throughput test). WORKERS = 1 runs
 //! tokio's current-thread runtime, as a single-threaded server would.
 //! `--congestion` sets TCP_CONGESTION on the listener, which accepted
 //! sockets inherit.
@@ -38,9 +39,16 @@ async fn handle(req: Request<hyper::body::Incoming>) -> Result<Response<Reply>, 
         .path()
         .strip_prefix("/bytes/")
         .and_then(|n| n.parse::<u64>().ok());
+    let chunk = req
+        .uri()
+        .query()
+        .and_then(|q| q.strip_prefix("chunk="))
+        .and_then(|c| c.parse::<usize>().ok());
     Ok(match len {
-        Some(len) => Response::new(Either::Right(body::Repeat::new(len))),
-        None => Response::new(Either::Left(http_body_util::Full::new(Bytes::from_static(BODY)))),
+        Some(len) => Response::new(Either::Right(body::Repeat::new(len, chunk))),
+        None => Response::new(Either::Left(http_body_util::Full::new(Bytes::from_static(
+            BODY,
+        )))),
     })
 }
 
@@ -79,7 +87,9 @@ fn parse_args() -> Result<Options, String> {
     }
     let addr = positional.first().map_or("127.0.0.1:8091", String::as_str);
     Ok(Options {
-        addr: addr.parse().map_err(|e| format!("bad address {addr}: {e}"))?,
+        addr: addr
+            .parse()
+            .map_err(|e| format!("bad address {addr}: {e}"))?,
         workers: positional.get(1).and_then(|w| w.parse().ok()).unwrap_or(1),
         tls,
         congestion,
@@ -101,13 +111,20 @@ fn listener(opts: &Options) -> std::io::Result<std::net::TcpListener> {
 
 async fn serve(opts: Options) {
     let acceptor = opts.tls.as_ref().map(|(cert, key)| {
-        TlsAcceptor::from(Arc::new(tls::server_config(cert, key).expect("TLS configuration")))
+        TlsAcceptor::from(Arc::new(
+            tls::server_config(cert, key).expect("TLS configuration"),
+        ))
     });
     let listener = TcpListener::from_std(listener(&opts).expect("listen")).expect("listener");
     let scheme = if acceptor.is_some() { "https" } else { "http" };
-    println!("listening on {scheme}://{}", listener.local_addr().expect("addr"));
+    println!(
+        "listening on {scheme}://{}",
+        listener.local_addr().expect("addr")
+    );
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         match &acceptor {
             None => {
@@ -134,9 +151,14 @@ fn main() {
         }
     };
     let runtime = if opts.workers <= 1 {
-        tokio::runtime::Builder::new_current_thread().enable_all().build()
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
     } else {
-        tokio::runtime::Builder::new_multi_thread().worker_threads(opts.workers).enable_all().build()
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(opts.workers)
+            .enable_all()
+            .build()
     };
     runtime.expect("runtime").block_on(serve(opts));
 }

@@ -13,7 +13,10 @@ use std::time::Instant;
 /// GETs PATH and reads its BYTES-long body.
 pub fn fetch(args: &[String]) -> Result<Transfer, String> {
     let opts = Opts::parse(args, &["congestion", "read-size", "window", "frame"])?;
-    let addr: SocketAddr = opts.arg(0, "ADDR")?.parse().map_err(|e| format!("ADDR: {e}"))?;
+    let addr: SocketAddr = opts
+        .arg(0, "ADDR")?
+        .parse()
+        .map_err(|e| format!("ADDR: {e}"))?;
     let path = opts.arg(1, "PATH")?.to_owned();
     let want = crate::opts::parse_size(opts.arg(2, "BYTES")?)? as u64;
     let window = u32::try_from(opts.size("window", 16 << 20)?).map_err(|_| "window too large")?;
@@ -37,7 +40,9 @@ pub fn fetch(args: &[String]) -> Result<Transfer, String> {
         (":authority", authority.as_str()),
         (":path", path.as_str()),
     ];
-    let id = conn.send_request(&request, true).map_err(|e| e.to_string())?;
+    let id = conn
+        .send_request(&request, true)
+        .map_err(|e| e.to_string())?;
     let mut out = BytesMut::new();
     let mut got = 0u64;
     let mut data_events = 0u64;
@@ -45,13 +50,21 @@ pub fn fetch(args: &[String]) -> Result<Transfer, String> {
         let mut done = false;
         while let Some(event) = conn.poll_event() {
             match event {
-                Event::Response { stream_id, head, end_stream } if stream_id == id => {
+                Event::Response {
+                    stream_id,
+                    head,
+                    end_stream,
+                } if stream_id == id => {
                     if head.status != 200 {
                         return Err(format!("status {}", head.status));
                     }
                     done |= end_stream;
                 }
-                Event::Data { stream_id, data, end_stream } if stream_id == id => {
+                Event::Data {
+                    stream_id,
+                    data,
+                    end_stream,
+                } if stream_id == id => {
                     got += data.len() as u64;
                     data_events += 1;
                     done |= end_stream;

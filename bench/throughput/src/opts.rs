@@ -29,7 +29,10 @@ impl Opts {
     }
 
     pub fn arg(&self, i: usize, what: &str) -> Result<&str, String> {
-        self.positional.get(i).map(String::as_str).ok_or_else(|| format!("missing {what}"))
+        self.positional
+            .get(i)
+            .map(String::as_str)
+            .ok_or_else(|| format!("missing {what}"))
     }
 
     pub fn flag(&self, name: &str) -> Option<&str> {

@@ -10,7 +10,10 @@ use std::time::Instant;
 /// Runs the source server until killed; prints `listening on ADDR`.
 pub fn source(args: &[String]) -> Result<(), String> {
     let opts = Opts::parse(args, &["congestion", "write-size"])?;
-    let addr: SocketAddr = opts.arg(0, "ADDR")?.parse().map_err(|e| format!("ADDR: {e}"))?;
+    let addr: SocketAddr = opts
+        .arg(0, "ADDR")?
+        .parse()
+        .map_err(|e| format!("ADDR: {e}"))?;
     let congestion = opts.flag("congestion").map(str::to_owned);
     let write_size = match opts.flag("write-size") {
         Some("mss") => None,
@@ -52,12 +55,17 @@ fn send(mut stream: TcpStream, write_size: Option<usize>) -> std::io::Result<()>
 /// Fetches BYTES from a `source`.
 pub fn fetch(args: &[String]) -> Result<Transfer, String> {
     let opts = Opts::parse(args, &["congestion", "read-size"])?;
-    let addr: SocketAddr = opts.arg(0, "ADDR")?.parse().map_err(|e| format!("ADDR: {e}"))?;
+    let addr: SocketAddr = opts
+        .arg(0, "ADDR")?
+        .parse()
+        .map_err(|e| format!("ADDR: {e}"))?;
     let want = crate::opts::parse_size(opts.arg(1, "BYTES")?)? as u64;
     let mut buf = vec![0u8; opts.size("read-size", 256 * 1024)?.max(1)];
     let start = Instant::now();
     let mut stream = sock::connect(addr, opts.flag("congestion")).map_err(|e| e.to_string())?;
-    stream.write_all(&want.to_be_bytes()).map_err(|e| e.to_string())?;
+    stream
+        .write_all(&want.to_be_bytes())
+        .map_err(|e| e.to_string())?;
     let mut got = 0u64;
     while got < want {
         match stream.read(&mut buf) {

@@ -8,9 +8,10 @@
 //!   `name: value`;
 //! - `GET /hello` → 200, the 12 bytes `hello world\n` (what the benchmark
 //!   lab asks every server for);
-//! - `GET /bytes/{n}` → 200, exactly `n` bytes (the lab's 1 GiB
-//!   single-stream transfer), streamed from one shared 64 KiB block by a
-//!   producer thread, so no size is ever held in memory.
+//! - `GET /bytes/{n}[?chunk=c]` → 200, exactly `n` bytes (the lab's 1 GiB
+//!   single-stream transfer), streamed in chunks of `c` bytes (default and
+//!   most 1 MiB) cut from one shared block by a producer thread, so no
+//!   size is ever held in memory.
 //!
 //! Nothing here blocks, so servers run it on their I/O threads.
 
@@ -24,12 +25,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Size of the `/large` body.
 pub const LARGE_LEN: usize = 1 << 20;
 
-/// The block `/bytes/{n}` repeats.
-const BLOCK_LEN: usize = 64 * 1024;
+/// The block `/bytes/{n}` repeats: its largest and default chunk.
+const BLOCK_LEN: usize = 1 << 20;
 
-/// Octets a `/bytes/{n}` producer may queue ahead of the connection: a few
-/// blocks, so the connection always has the next one ready.
-const BYTES_QUEUE: usize = 1 << 20;
+/// Octets a `/bytes/{n}` producer may queue ahead of the connection, so
+/// the connection has the next chunk ready while it sends one.
+const BYTES_QUEUE: usize = 2 << 20;
 
 /// Most `/bytes/{n}` responses (each with its producer thread) at once;
 /// more get 503, so requests cannot make the server start threads without
@@ -55,12 +56,13 @@ impl Demo {
         }
     }
 
-    /// `/bytes/{n}`: `n` octets, the shared block sent over and over (each
-    /// send is a reference count, not a copy) by a thread that blocks while
-    /// the connection is behind.
-    fn bytes(&self, n: &str) -> Response<Body> {
-        let Ok(len) = n.parse::<u64>() else {
-            let mut response = text("expected /bytes/{decimal length}\n".to_owned());
+    /// `/bytes/{n}?chunk=c`: `n` octets in `c`-octet slices of the shared
+    /// block (each send is a reference count, not a copy), sent by a
+    /// thread that blocks while the connection is behind.
+    fn bytes(&self, n: &str, query: Option<&str>) -> Response<Body> {
+        let Some((len, chunk)) = parse_bytes_request(n, query) else {
+            let mut response =
+                text("expected /bytes/{length}[?chunk={1..=1048576}], decimal\n".to_owned());
             *response.status_mut() = StatusCode::BAD_REQUEST;
             return response;
         };
@@ -71,7 +73,7 @@ impl Demo {
             return response;
         }
         let (tx, body) = Body::channel_with_capacity(BYTES_QUEUE);
-        let block = self.block.clone();
+        let block = self.block.slice(..chunk);
         let producers = self.producers.clone();
         let spawned = std::thread::Builder::new()
             .name("demo-bytes".into())
@@ -94,6 +96,20 @@ impl Demo {
         headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
         response
     }
+}
+
+/// `/bytes/` path remainder and query → (length, chunk size).
+fn parse_bytes_request(n: &str, query: Option<&str>) -> Option<(u64, usize)> {
+    let len = n.parse::<u64>().ok()?;
+    let chunk = match query.and_then(|q| q.strip_prefix("chunk=")) {
+        Some(c) => c
+            .parse::<usize>()
+            .ok()
+            .filter(|c| (1..=BLOCK_LEN).contains(c))?,
+        None if query.is_some() => return None,
+        None => BLOCK_LEN,
+    };
+    Some((len, chunk))
 }
 
 /// Sends `len` octets of `block` repeated; a send refused because the
@@ -149,7 +165,7 @@ impl Handler for Demo {
                 response
             }
             (path, &Method::GET) if path.starts_with("/bytes/") => {
-                self.bytes(&path["/bytes/".len()..])
+                self.bytes(&path["/bytes/".len()..], req.uri().query())
             }
             ("/" | "/large" | "/headers" | "/hello", _) => not_allowed("GET, HEAD"),
             ("/echo", _) => not_allowed("POST, PUT"),
@@ -177,7 +193,7 @@ fn root_page(req: &Request<Body>) -> String {
          POST /echo     echoes the request body\n\
          GET  /large    1,048,576 bytes\n\
          GET  /headers  the request headers, one per line\n\
-         GET  /bytes/N  exactly N bytes, streamed\n"
+         GET  /bytes/N  exactly N bytes, streamed (?chunk=C: in C-byte chunks)\n"
     )
 }
 
@@ -257,7 +273,12 @@ mod tests {
             assert_eq!(headers[CONTENT_LENGTH], len.to_string().as_str());
             assert_eq!(body.len(), len);
         }
+        let (status, _, body) = call("GET", "/bytes/100000?chunk=4096", Body::empty());
+        assert_eq!((status, body.len()), (StatusCode::OK, 100_000));
         assert_eq!(call("GET", "/bytes/lots", Body::empty()).0, 400);
+        assert_eq!(call("GET", "/bytes/10?chunk=0", Body::empty()).0, 400);
+        assert_eq!(call("GET", "/bytes/10?chunk=2000000", Body::empty()).0, 400);
+        assert_eq!(call("GET", "/bytes/10?size=1", Body::empty()).0, 400);
     }
 
     #[test]
