@@ -5,7 +5,9 @@
 //!     a raw TCP server: each client sends an 8-byte big-endian length and
 //!     gets that many bytes, written `--write-size` at a time, then EOF
 //! throughput raw ADDR BYTES [--congestion NAME] [--read-size N]
-//!     fetch BYTES from a `source`
+//!                            [--talk-back N]
+//!     fetch BYTES from a `source` (writing 8 bytes back every N read, as
+//!     an HTTP/2 client's WINDOW_UPDATEs would, with --talk-back)
 //! throughput h2 ADDR PATH BYTES [--congestion NAME] [--read-size N]
 //!                               [--window N] [--frame N]
 //!     GET PATH over h2c (prior knowledge) and read the BYTES-long body
