@@ -11,10 +11,11 @@ handler produces the body in 1 MiB chunks (`NAME`) or 64 KiB chunks
 to CPU 1, as in the h2load scenarios.
 
 The machine's default congestion control may be BBR, which paces large
-loopback writes (and collapses with 64 KiB writes, each of which ends in a
-runt segment), so the baseline of each round is the best of: cubic
-(TCP_CONGESTION on the test's own sockets) with 64 KiB writes, cubic with
-1 MiB writes, and the default congestion control with MSS-sized writes.
+loopback writes, so the baseline of each round is the best of: cubic
+(TCP_CONGESTION on the test's own sockets) with 64 KiB writes, with 1 MiB
+writes, and with 1 MiB writes on a non-blocking socket that waits in
+poll(2) as an event-driven server does (`-poll`), and the default
+congestion control with MSS-sized writes.
 Every HTTP/2 server runs with cubic (`h2kit serve --congestion cubic`,
 `hyper-peer --congestion cubic`, the client socket too). The default
 congestion control with 64 KiB writes is measured for reference only.
@@ -41,6 +42,8 @@ def raw_variants():
     return {
         "raw-cubic-64k": (["--congestion", "cubic", "--write-size", "64K"], ["--congestion", "cubic"], True),
         "raw-cubic-1m": (["--congestion", "cubic", "--write-size", "1M"], ["--congestion", "cubic"], True),
+        "raw-cubic-1m-poll": (["--congestion", "cubic", "--write-size", "1M", "--io", "nonblocking"],
+                              ["--congestion", "cubic"], True),
         f"raw-{cc}-mss": (["--write-size", "mss"], [], True),
         f"raw-{cc}-64k": (["--write-size", "64K"], [], False),
     }

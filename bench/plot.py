@@ -77,7 +77,7 @@ def plot(prefix):
         made.append(panels(medians(rows, "req_per_s"), "requests/s (median; higher is better)", "req/s",
                            f"{prefix}-req-per-s.png", lambda v: f"{v / 1000:.0f}k"))
         made.append(panels(medians(rows, "cpu_us_per_req"), "server CPU per request (median; lower is better)", "µs",
-                           f"{prefix}-cpu.png", lambda v: f"{v:.1f}"))
+                           f"{prefix}-cpu.png", lambda v: f"{v:.2f}"))
     if Path(f"{prefix}-memory.csv").exists():
         mem = [r for r in read(f"{prefix}-memory.csv") if r["idle_bytes_per_conn"] != ""]
         if mem:

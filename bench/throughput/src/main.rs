@@ -2,8 +2,10 @@
 //!
 //! ```text
 //! throughput source ADDR [--congestion NAME] [--write-size N|mss]
+//!                         [--io blocking|nonblocking]
 //!     a raw TCP server: each client sends an 8-byte big-endian length and
-//!     gets that many bytes, written `--write-size` at a time, then EOF
+//!     gets that many bytes, written `--write-size` at a time (on a
+//!     blocking socket, or a non-blocking one waiting in poll), then EOF
 //! throughput raw ADDR BYTES [--congestion NAME] [--read-size N]
 //!                            [--talk-back N]
 //!     fetch BYTES from a `source` (writing 8 bytes back every N read, as

@@ -9,7 +9,12 @@ use std::time::Instant;
 
 /// Runs the source server until killed; prints `listening on ADDR`.
 pub fn source(args: &[String]) -> Result<(), String> {
-    let opts = Opts::parse(args, &["congestion", "write-size"])?;
+    let opts = Opts::parse(args, &["congestion", "write-size", "io"])?;
+    let nonblocking = match opts.flag("io") {
+        None | Some("blocking") => false,
+        Some("nonblocking") => true,
+        Some(other) => return Err(format!("--io blocking|nonblocking, not {other}")),
+    };
     let addr: SocketAddr = opts
         .arg(0, "ADDR")?
         .parse()
@@ -27,7 +32,7 @@ pub fn source(args: &[String]) -> Result<(), String> {
         let Ok(stream) = stream else { continue };
         let _ = stream.set_nodelay(true);
         std::thread::spawn(move || {
-            if let Err(err) = send(stream, write_size) {
+            if let Err(err) = send(stream, write_size, nonblocking) {
                 eprintln!("source: {err}");
             }
         });
@@ -35,7 +40,11 @@ pub fn source(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-fn send(mut stream: TcpStream, write_size: Option<usize>) -> std::io::Result<()> {
+fn send(
+    mut stream: TcpStream,
+    write_size: Option<usize>,
+    nonblocking: bool,
+) -> std::io::Result<()> {
     let mut len = [0u8; 8];
     stream.read_exact(&mut len)?;
     let mut left = u64::from_be_bytes(len);
@@ -44,10 +53,45 @@ fn send(mut stream: TcpStream, write_size: Option<usize>) -> std::io::Result<()>
         None => sock::mss(&stream)?,
     };
     let block = vec![b'b'; size];
+    stream.set_nonblocking(nonblocking)?;
     while left > 0 {
         let take = usize::try_from(left).map_or(size, |l| l.min(size));
-        stream.write_all(&block[..take])?;
+        if nonblocking {
+            write_all_polled(&mut stream, &block[..take])?;
+        } else {
+            stream.write_all(&block[..take])?;
+        }
         left -= take as u64;
+    }
+    Ok(())
+}
+
+/// Writes `buf` on a non-blocking socket, waiting in poll(2) for room
+/// whenever the socket is full — what an event-driven server does (the
+/// kernel then wakes the writer once a good part of the send buffer is
+/// free, rather than for every bit of room as a blocking write does).
+fn write_all_polled(stream: &mut TcpStream, mut buf: &[u8]) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    while !buf.is_empty() {
+        match stream.write(buf) {
+            Ok(n) => buf = &buf[n..],
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                let mut fd = libc::pollfd {
+                    fd: stream.as_raw_fd(),
+                    events: libc::POLLOUT,
+                    revents: 0,
+                };
+                // SAFETY: one valid pollfd, its count, no timeout.
+                if unsafe { libc::poll(&mut fd, 1, -1) } < 0 {
+                    let err = std::io::Error::last_os_error();
+                    if err.kind() != std::io::ErrorKind::Interrupted {
+                        return Err(err);
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
     Ok(())
 }
