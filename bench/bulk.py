@@ -21,9 +21,12 @@ Every HTTP/2 server runs with cubic (`h2kit serve --congestion cubic`,
 congestion control with 64 KiB writes is measured for reference only.
 """
 
+import re
 import resource
+import socket
 import statistics
 import subprocess
+import time
 from pathlib import Path
 
 from labutil import BENCH, Process, cpu_seconds, free_port, h2kit_command, hyper_command
@@ -68,6 +71,18 @@ def start_h2(name, workdir):
     return Process(f"bulk-{name}", cmd + ["--congestion", "cubic"], port, threads, workdir)
 
 
+def server_congestion(port):
+    """The congestion control of a connection the server on `port`
+    accepted, as `ss` shows it (checks that the option reached accepted
+    sockets, not just the listener)."""
+    with socket.create_connection(("127.0.0.1", port)):
+        time.sleep(0.1)
+        out = subprocess.run(["ss", "-Htin", "state", "established", f"( sport = :{port} )"],
+                             capture_output=True, text=True).stdout
+    found = re.search(r"\b(cubic|bbr|reno|bic|htcp|vegas|westwood)\b", out)
+    return found.group(1) if found else "?"
+
+
 def children_cpu():
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -102,6 +117,11 @@ def run(names, rounds, workdir, size):
             # The same server again, the body handed over in 64 KiB
             # chunks instead of 1 MiB: shows what each chunk costs.
             procs[f"{name}/64k"] = server
+        server_cc = {}
+        for name, proc in procs.items():
+            if not name.endswith("/64k"):
+                server_cc[name] = server_congestion(proc.port)
+                print(f"bulk {name}: accepted sockets run {server_cc[name]}", flush=True)
         for r in range(rounds):
             for name, proc in procs.items():
                 addr = f"127.0.0.1:{proc.port}"
@@ -116,7 +136,7 @@ def run(names, rounds, workdir, size):
                 rows.append({"round": r, "server": name, "kind": "raw" if name in raws else "h2",
                              "baseline": name in raws and raws[name][2], "gb_per_s": gbps,
                              "server_cpu_s_per_gib": used * GIB / size, "client_cpu_s_per_gib": client_cpu * GIB / size,
-                             "client_cc": fields.get("client_cc", ""),
+                             "server_cc": server_cc[name.split("/")[0]], "client_cc": fields.get("client_cc", ""),
                              "ratio": ""})
                 print(f"round {r} bulk {name:18} {gbps:7.3f} GB/s  CPU s/GiB: server {used * GIB / size:.3f}"
                       f" client {client_cpu * GIB / size:.3f}", flush=True)
@@ -133,8 +153,9 @@ def run(names, rounds, workdir, size):
 
 def table(rows):
     """The Markdown summary: medians per variant and server."""
-    lines = ["| 1 GiB, one stream | GB/s (median) | server CPU s/GiB | client CPU s/GiB | ratio to the round's best raw copy (median) |",
-             "|---|---|---|---|---|"]
+    lines = ["| 1 GiB, one stream | congestion control (server/client) | GB/s (median) | server CPU s/GiB | client CPU s/GiB "
+             "| ratio to the round's best raw copy (median) |",
+             "|---|---|---|---|---|---|"]
     for name in dict.fromkeys(x["server"] for x in rows):
         mine = [x for x in rows if x["server"] == name]
         gbps = statistics.median(x["gb_per_s"] for x in mine)
@@ -144,7 +165,8 @@ def table(rows):
             ratio = f"{statistics.median(x['ratio'] for x in mine):.2f}"
         else:
             ratio = "baseline" if mine[0]["baseline"] else "reference only"
-        lines.append(f"| {name} | {gbps:.2f} | {cpu:.2f} | {client_cpu:.2f} | {ratio} |")
+        cc = f"{mine[0]['server_cc']}/{mine[0]['client_cc']}"
+        lines.append(f"| {name} | {cc} | {gbps:.2f} | {cpu:.2f} | {client_cpu:.2f} | {ratio} |")
     winners = {}
     for r in sorted({x["round"] for x in rows}):
         best = max((x for x in rows if x["round"] == r and x["baseline"]), key=lambda x: x["gb_per_s"])
