@@ -7,9 +7,7 @@
 //!     gets that many bytes, written `--write-size` at a time (on a
 //!     blocking socket, or a non-blocking one waiting in poll), then EOF
 //! throughput raw ADDR BYTES [--congestion NAME] [--read-size N]
-//!                            [--talk-back N]
-//!     fetch BYTES from a `source` (writing 8 bytes back every N read, as
-//!     an HTTP/2 client's WINDOW_UPDATEs would, with --talk-back)
+//!     fetch BYTES from a `source`
 //! throughput h2 ADDR PATH BYTES [--congestion NAME] [--read-size N]
 //!                               [--window N] [--frame N]
 //!     GET PATH over h2c (prior knowledge) and read the BYTES-long body

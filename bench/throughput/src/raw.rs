@@ -98,11 +98,7 @@ fn write_all_polled(stream: &mut TcpStream, mut buf: &[u8]) -> std::io::Result<(
 
 /// Fetches BYTES from a `source`.
 pub fn fetch(args: &[String]) -> Result<Transfer, String> {
-    let opts = Opts::parse(args, &["congestion", "read-size", "talk-back"])?;
-    // Write 8 bytes back every this many bytes read, as an HTTP/2 client's
-    // WINDOW_UPDATEs do (0: never). The source never reads them; they fit
-    // in its receive buffer.
-    let talk_back = opts.size("talk-back", 0)? as u64;
+    let opts = Opts::parse(args, &["congestion", "read-size"])?;
     let addr: SocketAddr = opts
         .arg(0, "ADDR")?
         .parse()
@@ -115,17 +111,10 @@ pub fn fetch(args: &[String]) -> Result<Transfer, String> {
         .write_all(&want.to_be_bytes())
         .map_err(|e| e.to_string())?;
     let mut got = 0u64;
-    let mut next_talk = talk_back;
     while got < want {
         match stream.read(&mut buf) {
             Ok(0) => return Err(format!("EOF after {got} of {want} bytes")),
-            Ok(n) => {
-                got += n as u64;
-                if talk_back > 0 && got >= next_talk {
-                    next_talk = got + talk_back;
-                    stream.write_all(&[0; 8]).map_err(|e| e.to_string())?;
-                }
-            }
+            Ok(n) => got += n as u64,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e.to_string()),
         }
