@@ -232,6 +232,7 @@ def main():
     ap.add_argument("--idle-connections", type=int, default=2000)
     ap.add_argument("--no-idle", action="store_true", help="skip the idle-memory measurement")
     ap.add_argument("--bulk-bytes", type=int, default=1 << 30)
+    ap.add_argument("--bulk-rounds", type=int, help="rounds of bulk-1g (default: --rounds; a transfer takes under a second)")
     ap.add_argument("--install", action="store_true", help="apt-get install the peers, h2load and openssl")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--no-plots", action="store_true")
@@ -298,14 +299,15 @@ def main():
 
     bulk_rows = []
     if "bulk-1g" in wanted:
-        bulk_rows = bulk.run(names, rounds, workdir, args.bulk_bytes)
+        bulk_rows = bulk.run(names, args.bulk_rounds or rounds, workdir, args.bulk_bytes)
     load_after = machine_load()
 
     out = BENCH / "results"
     out.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     prefix = out / f"lab-{stamp}"
-    report = [f"Lab run {stamp}: {rounds} round(s){' (--quick: a tenth of the requests)' if args.quick else ''}; "
+    report = [f"Lab run {stamp}: {rounds} round(s){' (--quick: a tenth of the requests)' if args.quick else ''}"
+              f"{f', bulk-1g {args.bulk_rounds or rounds}' if bulk_rows else ''}; "
               f"before: {load_before}; after: {load_after}.", ""]
     if rows:
         write_csv(f"{prefix}.csv", rows)
