@@ -7,31 +7,123 @@
 //! - `GET /headers` → 200, the request headers one per line as
 //!   `name: value`;
 //! - `GET /hello` → 200, the 12 bytes `hello world\n` (what the benchmark
-//!   lab asks every server for).
+//!   lab asks every server for);
+//! - `GET /bytes/{n}[?chunk=c]` → 200, exactly `n` bytes (the lab's 1 GiB
+//!   single-stream transfer), streamed in chunks of `c` bytes (default and
+//!   most 1 MiB) cut from one shared block by a producer thread, so no
+//!   size is ever held in memory.
 //!
 //! Nothing here blocks, so servers run it on their I/O threads.
 
 use bytes::Bytes;
-use h2kit::{Body, ConnInfo, Handler};
-use http::header::{ALLOW, CONTENT_TYPE};
+use h2kit::{Body, BodySender, ConnInfo, Handler};
+use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Size of the `/large` body.
 pub const LARGE_LEN: usize = 1 << 20;
+
+/// The block `/bytes/{n}` repeats: its largest and default chunk.
+const BLOCK_LEN: usize = 1 << 20;
+
+/// Octets a `/bytes/{n}` producer may queue ahead of the connection, so
+/// the connection has the next chunk ready while it sends one.
+const BYTES_QUEUE: usize = 2 << 20;
+
+/// Most `/bytes/{n}` responses (each with its producer thread) at once;
+/// more get 503, so requests cannot make the server start threads without
+/// bound.
+const MAX_BYTES_STREAMS: usize = 16;
 
 const TEXT: &str = "text/plain; charset=utf-8";
 
 /// The demo site.
 pub struct Demo {
     large: Bytes,
+    block: Bytes,
+    /// `/bytes/{n}` producers running now.
+    producers: Arc<AtomicUsize>,
 }
 
 impl Demo {
     pub fn new() -> Demo {
         Demo {
             large: Bytes::from(vec![b'a'; LARGE_LEN]),
+            block: Bytes::from(vec![b'b'; BLOCK_LEN]),
+            producers: Arc::new(AtomicUsize::new(0)),
         }
     }
+
+    /// `/bytes/{n}?chunk=c`: `n` octets in `c`-octet slices of the shared
+    /// block (each send is a reference count, not a copy), sent by a
+    /// thread that blocks while the connection is behind.
+    fn bytes(&self, n: &str, query: Option<&str>) -> Response<Body> {
+        let Some((len, chunk)) = parse_bytes_request(n, query) else {
+            let mut response =
+                text("expected /bytes/{length}[?chunk={1..=1048576}], decimal\n".to_owned());
+            *response.status_mut() = StatusCode::BAD_REQUEST;
+            return response;
+        };
+        if self.producers.fetch_add(1, Ordering::AcqRel) >= MAX_BYTES_STREAMS {
+            self.producers.fetch_sub(1, Ordering::AcqRel);
+            let mut response = text("too many /bytes streams at once\n".to_owned());
+            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            return response;
+        }
+        let (tx, body) = Body::channel_with_capacity(BYTES_QUEUE);
+        let block = self.block.slice(..chunk);
+        let producers = self.producers.clone();
+        let spawned = std::thread::Builder::new()
+            .name("demo-bytes".into())
+            .spawn(move || {
+                produce(tx, &block, len);
+                producers.fetch_sub(1, Ordering::AcqRel);
+            });
+        if spawned.is_err() {
+            self.producers.fetch_sub(1, Ordering::AcqRel);
+            let mut response = text("cannot start a producer\n".to_owned());
+            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            return response;
+        }
+        let mut response = Response::new(body);
+        let headers = response.headers_mut();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+        response
+    }
+}
+
+/// `/bytes/` path remainder and query → (length, chunk size).
+fn parse_bytes_request(n: &str, query: Option<&str>) -> Option<(u64, usize)> {
+    let len = n.parse::<u64>().ok()?;
+    let chunk = match query.and_then(|q| q.strip_prefix("chunk=")) {
+        Some(c) => c
+            .parse::<usize>()
+            .ok()
+            .filter(|c| (1..=BLOCK_LEN).contains(c))?,
+        None if query.is_some() => return None,
+        None => BLOCK_LEN,
+    };
+    Some((len, chunk))
+}
+
+/// Sends `len` octets of `block` repeated; a send refused because the
+/// stream went away ends it (dropping `tx` unfinished aborts the body).
+fn produce(mut tx: BodySender, block: &Bytes, len: u64) {
+    let mut left = len;
+    while left > 0 {
+        let take = usize::try_from(left).map_or(block.len(), |l| l.min(block.len()));
+        if tx.send(block.slice(..take)).is_err() {
+            return;
+        }
+        left -= take as u64;
+    }
+    tx.finish();
 }
 
 impl Handler for Demo {
@@ -72,6 +164,9 @@ impl Handler for Demo {
                     .insert(CONTENT_TYPE, HeaderValue::from_static(TEXT));
                 response
             }
+            (path, &Method::GET) if path.starts_with("/bytes/") => {
+                self.bytes(&path["/bytes/".len()..], req.uri().query())
+            }
             ("/" | "/large" | "/headers" | "/hello", _) => not_allowed("GET, HEAD"),
             ("/echo", _) => not_allowed("POST, PUT"),
             _ => {
@@ -97,7 +192,8 @@ fn root_page(req: &Request<Body>) -> String {
          GET  /         this page\n\
          POST /echo     echoes the request body\n\
          GET  /large    1,048,576 bytes\n\
-         GET  /headers  the request headers, one per line\n"
+         GET  /headers  the request headers, one per line\n\
+         GET  /bytes/N  exactly N bytes, streamed (?chunk=C: in C-byte chunks)\n"
     )
 }
 
@@ -167,6 +263,22 @@ mod tests {
         let (status, _, body) = call("GET", "/headers", Body::empty());
         assert_eq!(status, 200);
         assert_eq!(body, "x-interop-probe: c0ffee\n");
+    }
+
+    #[test]
+    fn bytes_streams_exactly_the_length_asked_for() {
+        for len in [0usize, 1, BLOCK_LEN, 3 * BLOCK_LEN + 7] {
+            let (status, headers, body) = call("GET", &format!("/bytes/{len}"), Body::empty());
+            assert_eq!(status, 200);
+            assert_eq!(headers[CONTENT_LENGTH], len.to_string().as_str());
+            assert_eq!(body.len(), len);
+        }
+        let (status, _, body) = call("GET", "/bytes/100000?chunk=4096", Body::empty());
+        assert_eq!((status, body.len()), (StatusCode::OK, 100_000));
+        assert_eq!(call("GET", "/bytes/lots", Body::empty()).0, 400);
+        assert_eq!(call("GET", "/bytes/10?chunk=0", Body::empty()).0, 400);
+        assert_eq!(call("GET", "/bytes/10?chunk=2000000", Body::empty()).0, 400);
+        assert_eq!(call("GET", "/bytes/10?size=1", Body::empty()).0, 400);
     }
 
     #[test]

@@ -42,6 +42,11 @@ pub struct ServeArgs {
     /// Leave Nagle's algorithm on (TCP_NODELAY off).
     #[arg(long)]
     no_nodelay: bool,
+    /// TCP congestion control of accepted connections (Linux
+    /// TCP_CONGESTION, e.g. cubic; see
+    /// /proc/sys/net/ipv4/tcp_available_congestion_control).
+    #[arg(long, value_name = "NAME")]
+    congestion: Option<String>,
     /// Print every HTTP/2 frame sent and received, nghttp -v style.
     #[arg(long)]
     trace_frames: bool,
@@ -59,6 +64,7 @@ pub fn run(args: ServeArgs) -> io::Result<()> {
     config.reuse_port = args.reuse_port;
     config.nodelay = !args.no_nodelay;
     config.trace_frames = args.trace_frames;
+    config.tcp_congestion = args.congestion.clone();
     let tls = match (&args.cert, &args.key) {
         (Some(cert), Some(key)) => Some(TlsConfig::from_pem_files(cert, key)?),
         _ if args.tls => Some(TlsConfig::self_signed()?),

@@ -134,6 +134,11 @@ pub struct ServerConfig {
     pub handshake_timeout: Duration,
     /// Most worker threads for handlers that may block.
     pub max_handler_threads: usize,
+    /// TCP congestion control for every accepted connection (Linux
+    /// `TCP_CONGESTION`, e.g. `"cubic"`); `None` keeps the system default.
+    /// Set on the listening socket, from which Linux copies it to each
+    /// accepted socket. Starting fails if the kernel refuses the name.
+    pub tcp_congestion: Option<String>,
 }
 
 impl ServerConfig {
@@ -152,6 +157,7 @@ impl ServerConfig {
             idle_timeout: Duration::from_secs(60),
             handshake_timeout: Duration::from_secs(10),
             max_handler_threads: 512,
+            tcp_congestion: None,
         }
     }
 }
@@ -265,30 +271,79 @@ fn bind(config: &ServerConfig, workers: usize) -> io::Result<Vec<TcpListener>> {
     } else {
         1
     };
-    let first = listen(config.addr, config.reuse_port)?;
+    let congestion = config.tcp_congestion.as_deref();
+    let first = listen(config.addr, config.reuse_port, congestion)?;
     let addr = first.local_addr()?;
     let mut all = vec![first];
     for _ in 1..count {
-        all.push(listen(addr, true)?);
+        all.push(listen(addr, true, congestion)?);
     }
     Ok(all)
 }
 
-fn listen(addr: SocketAddr, reuse_port: bool) -> io::Result<TcpListener> {
+fn listen(addr: SocketAddr, reuse_port: bool, congestion: Option<&str>) -> io::Result<TcpListener> {
     use socket2::{Domain, Socket, Type};
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
     socket.set_reuse_address(true)?;
     if reuse_port {
         socket.set_reuse_port(true)?;
     }
+    if let Some(name) = congestion {
+        set_congestion(&socket, name)?;
+    }
     socket.bind(&addr.into())?;
     socket.listen(1024)?;
     Ok(socket.into())
+}
+
+/// Sets TCP_CONGESTION. On a listening socket it is inherited by every
+/// socket `accept` returns (Linux copies a congestion control chosen with
+/// setsockopt to the child in `tcp_ca_openreq_child`), so the dispatch
+/// models need not set it per connection.
+#[cfg(target_os = "linux")]
+fn set_congestion(socket: &socket2::Socket, name: &str) -> io::Result<()> {
+    socket.set_tcp_congestion(name.as_bytes()).map_err(|err| {
+        io::Error::new(
+            err.kind(),
+            format!("TCP congestion control {name:?} refused: {err}"),
+        )
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn set_congestion(_socket: &socket2::Socket, name: &str) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!("TCP congestion control {name:?}: only on Linux"),
+    ))
 }
 
 /// Applies the per-connection socket options.
 pub(crate) fn configure(stream: &std::net::TcpStream, shared: &Shared) {
     if let Err(err) = stream.set_nodelay(shared.nodelay) {
         tracing::debug!(%err, "cannot set TCP_NODELAY");
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// The option set on the listener is what accepted sockets run with.
+    #[test]
+    fn accepted_sockets_inherit_the_congestion_control() {
+        // Allowed to everyone on any kernel (tcp_allowed_congestion_control
+        // always lists reno), so the test needs no privileges.
+        let listener = listen("127.0.0.1:0".parse().unwrap(), false, Some("reno")).unwrap();
+        let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (accepted, _) = listener.accept().unwrap();
+        let name = socket2::SockRef::from(&accepted).tcp_congestion().unwrap();
+        assert_eq!(name.split(|&b| b == 0).next().unwrap(), b"reno");
+    }
+
+    #[test]
+    fn an_unknown_congestion_control_fails_the_start() {
+        let err = listen("127.0.0.1:0".parse().unwrap(), false, Some("no-such-cc")).unwrap_err();
+        assert!(err.to_string().contains("no-such-cc"), "{err}");
     }
 }
