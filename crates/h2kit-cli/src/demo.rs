@@ -10,17 +10,15 @@
 //!   lab asks every server for);
 //! - `GET /bytes/{n}[?chunk=c]` → 200, exactly `n` bytes (the lab's 1 GiB
 //!   single-stream transfer), streamed in chunks of `c` bytes (default and
-//!   most 1 MiB) cut from one shared block by a producer thread, so no
-//!   size is ever held in memory.
+//!   most 1 MiB), slices of one shared block pulled as the client reads
+//!   (`Body::from_chunks`), so no size is ever held in memory.
 //!
 //! Nothing here blocks, so servers run it on their I/O threads.
 
 use bytes::Bytes;
-use h2kit::{Body, BodySender, ConnInfo, Handler};
+use h2kit::{Body, ConnInfo, Handler};
 use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Size of the `/large` body.
 pub const LARGE_LEN: usize = 1 << 20;
@@ -28,23 +26,12 @@ pub const LARGE_LEN: usize = 1 << 20;
 /// The block `/bytes/{n}` repeats: its largest and default chunk.
 const BLOCK_LEN: usize = 1 << 20;
 
-/// Octets a `/bytes/{n}` producer may queue ahead of the connection, so
-/// the connection has the next chunk ready while it sends one.
-const BYTES_QUEUE: usize = 2 << 20;
-
-/// Most `/bytes/{n}` responses (each with its producer thread) at once;
-/// more get 503, so requests cannot make the server start threads without
-/// bound.
-const MAX_BYTES_STREAMS: usize = 16;
-
 const TEXT: &str = "text/plain; charset=utf-8";
 
 /// The demo site.
 pub struct Demo {
     large: Bytes,
     block: Bytes,
-    /// `/bytes/{n}` producers running now.
-    producers: Arc<AtomicUsize>,
 }
 
 impl Demo {
@@ -52,13 +39,12 @@ impl Demo {
         Demo {
             large: Bytes::from(vec![b'a'; LARGE_LEN]),
             block: Bytes::from(vec![b'b'; BLOCK_LEN]),
-            producers: Arc::new(AtomicUsize::new(0)),
         }
     }
 
     /// `/bytes/{n}?chunk=c`: `n` octets in `c`-octet slices of the shared
-    /// block (each send is a reference count, not a copy), sent by a
-    /// thread that blocks while the connection is behind.
+    /// block (each a reference count, not a copy), taken as the client
+    /// reads.
     fn bytes(&self, n: &str, query: Option<&str>) -> Response<Body> {
         let Some((len, chunk)) = parse_bytes_request(n, query) else {
             let mut response =
@@ -66,27 +52,7 @@ impl Demo {
             *response.status_mut() = StatusCode::BAD_REQUEST;
             return response;
         };
-        if self.producers.fetch_add(1, Ordering::AcqRel) >= MAX_BYTES_STREAMS {
-            self.producers.fetch_sub(1, Ordering::AcqRel);
-            let mut response = text("too many /bytes streams at once\n".to_owned());
-            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-            return response;
-        }
-        let (tx, body) = Body::channel_with_capacity(BYTES_QUEUE);
-        let block = self.block.slice(..chunk);
-        let producers = self.producers.clone();
-        let spawned = std::thread::Builder::new()
-            .name("demo-bytes".into())
-            .spawn(move || {
-                produce(tx, &block, len);
-                producers.fetch_sub(1, Ordering::AcqRel);
-            });
-        if spawned.is_err() {
-            self.producers.fetch_sub(1, Ordering::AcqRel);
-            let mut response = text("cannot start a producer\n".to_owned());
-            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-            return response;
-        }
+        let body = Body::from_chunks(slices(self.block.slice(..chunk), len));
         let mut response = Response::new(body);
         let headers = response.headers_mut();
         headers.insert(
@@ -112,18 +78,17 @@ fn parse_bytes_request(n: &str, query: Option<&str>) -> Option<(u64, usize)> {
     Some((len, chunk))
 }
 
-/// Sends `len` octets of `block` repeated; a send refused because the
-/// stream went away ends it (dropping `tx` unfinished aborts the body).
-fn produce(mut tx: BodySender, block: &Bytes, len: u64) {
+/// `len` octets of `block` repeated, as slices of it.
+fn slices(block: Bytes, len: u64) -> impl Iterator<Item = Bytes> + Send {
     let mut left = len;
-    while left > 0 {
-        let take = usize::try_from(left).map_or(block.len(), |l| l.min(block.len()));
-        if tx.send(block.slice(..take)).is_err() {
-            return;
+    std::iter::from_fn(move || {
+        if left == 0 {
+            return None;
         }
+        let take = usize::try_from(left).map_or(block.len(), |l| l.min(block.len()));
         left -= take as u64;
-    }
-    tx.finish();
+        Some(block.slice(..take))
+    })
 }
 
 impl Handler for Demo {

@@ -351,8 +351,12 @@ impl H2 {
 
     /// Gives back window for what handlers have read, and moves response
     /// bodies into the core as far as its send buffers allow.
-    pub fn pump(&mut self, ctx: &mut Ctx) {
+    ///
+    /// Returns true when a body has more ready than the core's send buffer
+    /// took: once the core's output is taken, pumping again moves more.
+    pub fn pump(&mut self, ctx: &mut Ctx) -> bool {
         let mut finished = Vec::new();
+        let mut buffer_full = false;
         for (&id, slot) in self.slots.iter_mut() {
             let stream_id = StreamId::new(id);
             if let Some(tx) = &slot.request_body {
@@ -363,7 +367,8 @@ impl H2 {
             }
             if let ResponseState::Sending(source) = &mut slot.response {
                 match pump_body(&mut self.conn, stream_id, source, &ctx.waker) {
-                    Pumped::More => {}
+                    Pumped::BufferFull => buffer_full = true,
+                    Pumped::Waiting => {}
                     Pumped::Done => slot.response = ResponseState::Done,
                     Pumped::Failed => finished.push(id),
                 }
@@ -375,12 +380,30 @@ impl H2 {
                 .reset(StreamId::new(id), ErrorCode::INTERNAL_ERROR);
             self.slots.remove(&id);
         }
+        buffer_full
     }
 }
 
+/// A body always gets this much buffered in the core, whatever the peer's
+/// window, so the next frame is ready when the window opens.
+const MIN_STREAM_BUFFER: usize = 64 * 1024;
+
+/// How much more of a body to hand the core now: up to the peer's window
+/// for the stream (at least [`MIN_STREAM_BUFFER`]), within the core's
+/// per-stream buffer limit. A peer that grants large windows gets large
+/// writes; one that does not cannot make the server buffer much for it.
+fn send_room(conn: &Connection, id: StreamId) -> usize {
+    let window = conn.stream_window(id).map_or(0, |w| w as usize);
+    let wanted = window.max(MIN_STREAM_BUFFER);
+    let room = wanted.saturating_sub(conn.buffered_amount(id));
+    room.min(conn.send_capacity(id))
+}
+
 enum Pumped {
-    /// More to come (waiting for send capacity or for the body's writer).
-    More,
+    /// The stream's send buffer is full; the body has more.
+    BufferFull,
+    /// Waiting for the body's writer.
+    Waiting,
     /// The body's end is handed to the core.
     Done,
     /// The body failed: the stream must be reset.
@@ -389,9 +412,9 @@ enum Pumped {
 
 fn pump_body(conn: &mut Connection, id: StreamId, source: &mut Source, waker: &Waker) -> Pumped {
     loop {
-        let capacity = conn.send_capacity(id);
+        let capacity = send_room(conn, id);
         if capacity == 0 {
-            return Pumped::More;
+            return Pumped::BufferFull;
         }
         let sent = match source.pull(capacity, waker) {
             Pull::Data { chunk, last } => {
@@ -412,7 +435,7 @@ fn pump_body(conn: &mut Connection, id: StreamId, source: &mut Source, waker: &W
                     .collect();
                 conn.send_trailers(id, &refs).is_ok()
             }
-            Pull::Pending => return Pumped::More,
+            Pull::Pending => return Pumped::Waiting,
             Pull::Failed(err) => {
                 tracing::debug!(stream = id.value(), %err, "response body failed");
                 false

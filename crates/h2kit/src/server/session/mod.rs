@@ -443,35 +443,43 @@ impl Session {
         for mail in self.mail.drain(..) {
             h2.deliver(&mut self.ctx, mail);
         }
-        h2.pump(&mut self.ctx);
-        h2.process_events(&mut self.ctx);
-        while self.out.len() < OUTPUT_HIGH_WATER {
-            let n = match &mut self.tls {
-                None => {
-                    let start = self.out.len();
-                    let n = h2.conn.poll_transmit(&mut self.out);
-                    if let Some(tracer) = &mut self.tracer {
-                        tracer.sent(&self.out[start..]);
+        loop {
+            let more_bodies = h2.pump(&mut self.ctx);
+            h2.process_events(&mut self.ctx);
+            let mut sent = 0;
+            while self.out.len() < OUTPUT_HIGH_WATER {
+                let n = match &mut self.tls {
+                    None => {
+                        let start = self.out.len();
+                        let n = h2.conn.poll_transmit(&mut self.out);
+                        if let Some(tracer) = &mut self.tracer {
+                            tracer.sent(&self.out[start..]);
+                        }
+                        n
                     }
-                    n
+                    Some(tls) => {
+                        self.plain.clear();
+                        let n = h2.conn.poll_transmit(&mut self.plain);
+                        if let Some(tracer) = &mut self.tracer {
+                            tracer.sent(&self.plain);
+                        }
+                        if tls.writer().write_all(&self.plain).is_err() {
+                            self.finished = true;
+                        }
+                        n
+                    }
+                };
+                if n == 0 {
+                    break;
                 }
-                Some(tls) => {
-                    self.plain.clear();
-                    let n = h2.conn.poll_transmit(&mut self.plain);
-                    if let Some(tracer) = &mut self.tracer {
-                        tracer.sent(&self.plain);
-                    }
-                    if tls.writer().write_all(&self.plain).is_err() {
-                        self.finished = true;
-                    }
-                    n
-                }
-            };
-            if n == 0 {
+                sent += n;
+            }
+            // Sending emptied stream buffers that bodies with more ready
+            // can refill now: one write then carries up to the high-water
+            // mark instead of one buffer's worth.
+            if !more_bodies || sent == 0 || self.out.len() >= OUTPUT_HIGH_WATER {
                 break;
             }
-            // The core may have more once its output is taken (more
-            // DATA under the window); body pumping continues next time.
         }
         if h2.conn.is_closed()
             || (h2.conn.is_done() && h2.in_flight() == 0)
