@@ -49,6 +49,9 @@ pub(super) struct H2 {
     /// The allocation behind each response's field list, kept between
     /// responses (always empty here).
     refs: Vec<FieldRef<'static>>,
+    /// The `Date` of the responses of the current batch of events: reading
+    /// the clock once per batch instead of once per response.
+    date: Option<[u8; crate::httpdate::IMF_FIXDATE_LEN]>,
 }
 
 impl H2 {
@@ -59,6 +62,7 @@ impl H2 {
             info,
             promised: HashMap::new(),
             refs: Vec::new(),
+            date: None,
         }
     }
 
@@ -67,8 +71,15 @@ impl H2 {
         self.slots.len()
     }
 
+    /// Starts a batch of work: the clock is read again for the next
+    /// response's `Date`.
+    pub fn new_batch(&mut self) {
+        self.date = None;
+    }
+
     /// Handles everything the core reported.
     pub fn process_events(&mut self, ctx: &mut Ctx) {
+        self.new_batch();
         while let Some(event) = self.conn.poll_event() {
             match event {
                 Event::Request {
@@ -319,7 +330,7 @@ impl H2 {
                 });
             }
         }
-        let date = crate::server::date::now();
+        let date = *self.date.get_or_insert_with(crate::server::date::now);
         if !has_date {
             refs.push(FieldRef::new(b"date", &date));
         }

@@ -439,6 +439,7 @@ impl Session {
         let Phase::H2(h2) = &mut self.phase else {
             return;
         };
+        h2.new_batch();
         self.ctx.mailbox.drain(&mut self.mail);
         for mail in self.mail.drain(..) {
             h2.deliver(&mut self.ctx, mail);
