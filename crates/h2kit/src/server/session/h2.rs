@@ -52,6 +52,10 @@ pub(super) struct H2 {
     /// The `Date` of the responses of the current batch of events: reading
     /// the clock once per batch instead of once per response.
     date: Option<[u8; crate::httpdate::IMF_FIXDATE_LEN]>,
+    /// The streams `pump` visits: those with a request body being read or a
+    /// response body still being sent. Short responses finish in `respond`
+    /// and never join, so pumping costs nothing for them.
+    pumping: Vec<u32>,
 }
 
 impl H2 {
@@ -63,6 +67,7 @@ impl H2 {
             promised: HashMap::new(),
             refs: Vec::new(),
             date: None,
+            pumping: Vec::new(),
         }
     }
 
@@ -145,6 +150,9 @@ impl H2 {
             (Some(tx), Body::from_pipe(rx))
         };
         let head_only = head.method[..] == *b"HEAD";
+        if request_body.is_some() {
+            self.pumping.push(id);
+        }
         self.slots.insert(
             id,
             Slot {
@@ -356,8 +364,21 @@ impl H2 {
             slot.response = ResponseState::Done;
             return;
         }
-        let source = Source::new(body, ctx);
-        slot.response = ResponseState::Sending(source);
+        let mut source = Source::new(body, ctx);
+        // Most bodies fit at once: sent now, the stream never needs pumping.
+        match pump_body(&mut self.conn, stream_id, &mut source, &ctx.waker) {
+            Pumped::Done => slot.response = ResponseState::Done,
+            Pumped::Failed => {
+                let _ = self.conn.reset(stream_id, ErrorCode::INTERNAL_ERROR);
+                self.slots.remove(&id);
+            }
+            Pumped::BufferFull | Pumped::Waiting => {
+                slot.response = ResponseState::Sending(source);
+                if !self.pumping.contains(&id) {
+                    self.pumping.push(id);
+                }
+            }
+        }
     }
 
     /// Gives back window for what handlers have read, and moves response
@@ -366,10 +387,15 @@ impl H2 {
     /// Returns true when a body has more ready than the core's send buffer
     /// took: once the core's output is taken, pumping again moves more.
     pub fn pump(&mut self, ctx: &mut Ctx) -> bool {
-        let mut finished = Vec::new();
         let mut buffer_full = false;
-        for (&id, slot) in self.slots.iter_mut() {
+        let mut i = 0;
+        while i < self.pumping.len() {
+            let id = self.pumping[i];
             let stream_id = StreamId::new(id);
+            let Some(slot) = self.slots.get_mut(&id) else {
+                self.pumping.swap_remove(i);
+                continue;
+            };
             if let Some(tx) = &slot.request_body {
                 let consumed = tx.take_consumed();
                 if consumed > 0 {
@@ -381,15 +407,21 @@ impl H2 {
                     Pumped::BufferFull => buffer_full = true,
                     Pumped::Waiting => {}
                     Pumped::Done => slot.response = ResponseState::Done,
-                    Pumped::Failed => finished.push(id),
+                    Pumped::Failed => {
+                        let _ = self.conn.reset(stream_id, ErrorCode::INTERNAL_ERROR);
+                        self.slots.remove(&id);
+                        self.pumping.swap_remove(i);
+                        continue;
+                    }
                 }
             }
-        }
-        for id in finished {
-            let _ = self
-                .conn
-                .reset(StreamId::new(id), ErrorCode::INTERNAL_ERROR);
-            self.slots.remove(&id);
+            let still_needed =
+                slot.request_body.is_some() || matches!(slot.response, ResponseState::Sending(_));
+            if still_needed {
+                i += 1;
+            } else {
+                self.pumping.swap_remove(i);
+            }
         }
         buffer_full
     }
