@@ -23,6 +23,7 @@ pub mod config;
 pub mod error;
 pub mod handler;
 pub mod headers;
+pub(crate) mod line;
 pub mod message;
 pub mod multipart;
 pub mod parser;
