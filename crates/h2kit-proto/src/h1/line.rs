@@ -126,9 +126,11 @@ pub(crate) struct FieldLine<'b> {
 /// all of it is in `data` and every byte is valid; `None` sends the line to
 /// the slow path (which also reports the errors).
 ///
-/// For a line that fits in one vector, the start of the next line depends
-/// only on the CR mask: a short dependency chain from line to line, while
-/// the name and value checks only steer (well-predicted) branches.
+/// The name's bytes, the colon and whitespace are all field-value bytes,
+/// so the first byte that is not one ends the line, and must be its CR. For
+/// a line that fits in one vector, the start of the next line depends only
+/// on that mask: a short dependency chain from line to line, while the name
+/// and value checks only steer (well-predicted) branches.
 #[inline(always)]
 pub(crate) fn field_line<'b, S: Scanner>(
     s: S,
@@ -140,9 +142,10 @@ pub(crate) fn field_line<'b, S: Scanner>(
     };
     let width = b.width;
     let block = data.get(pos..pos + width)?;
-    // The name ends at the first non-tchar, which must be the colon.
+    // The name ends at the first non-tchar, which must be the colon (a stop
+    // byte is not a tchar either, so this comes no later than `stop`).
     let n_rel = b.token_stop.trailing_zeros() as usize;
-    if n_rel == 0 || n_rel >= width || block[n_rel] != b':' {
+    if n_rel == 0 || block.get(n_rel) != Some(&b':') {
         return None;
     }
     // OWS after the colon (usually one SP).
@@ -150,17 +153,14 @@ pub(crate) fn field_line<'b, S: Scanner>(
     while v_rel < width && is_ows(block[v_rel]) {
         v_rel += 1;
     }
-    let cr_rel = b.cr.trailing_zeros() as usize;
-    if cr_rel < width {
-        // Valid iff the first non-value byte after the OWS is that CR (the
-        // OWS run stops at the CR, so v_rel <= cr_rel).
-        if (b.value_stop >> v_rel).trailing_zeros() as usize != cr_rel - v_rel
-            || data.get(pos + cr_rel + 1) != Some(&b'\n')
-        {
+    let stop = b.value_stop.trailing_zeros() as usize;
+    if stop < width {
+        // The OWS run stops at the stop byte, so v_rel <= stop.
+        if data.get(pos + stop..pos + stop + 2) != Some(b"\r\n") {
             return None;
         }
         // The value ends after its last non-whitespace byte before the CR.
-        let mut e_rel = cr_rel;
+        let mut e_rel = stop;
         while e_rel > v_rel && is_ows(block[e_rel - 1]) {
             e_rel -= 1;
         }
@@ -168,23 +168,50 @@ pub(crate) fn field_line<'b, S: Scanner>(
             name: block.get(..n_rel)?,
             value: block.get(v_rel..e_rel)?,
             value_at: pos + v_rel,
-            next: pos + cr_rel + 2,
+            next: pos + stop + 2,
         });
     }
-    // A long line: the first block holds the name; the value goes on.
+    // A long line: the whole block is valid, the value goes on.
     let mut v = pos + v_rel;
-    if v_rel < width {
-        if b.value_stop >> v_rel != 0 {
-            return None;
-        }
-    } else {
-        // The OWS ran to the end of the block.
-        while v < data.len() && is_ows(data[v]) {
-            v += 1;
-        }
+    // The OWS may run past the block.
+    while v < data.len() && is_ows(data[v]) {
+        v += 1;
     }
     let cr = s.value_end(data, v.max(pos + width));
     finish_line(data, pos, pos + n_rel, v, cr)
+}
+
+/// The parts of the field line from `start` to the CRLF at `cr`, whose
+/// bytes the caller has found to be field-value bytes (as [`field_line`]
+/// requires): what [`field_line`] would find there.
+#[inline(always)]
+pub(crate) fn split_field<'b, S: Scanner>(
+    s: S,
+    data: &'b [u8],
+    start: usize,
+    cr: usize,
+) -> Option<FieldLine<'b>> {
+    let text = data.get(start..cr)?;
+    let name_len = match s.field_block(data, start) {
+        Some(b) if b.token_stop != 0 => b.token_stop.trailing_zeros() as usize,
+        _ => s.token_end(data, start) - start,
+    };
+    if name_len == 0 || text.get(name_len) != Some(&b':') {
+        return None;
+    }
+    // Field-value bytes include no ASCII whitespace but SP and HTAB, so
+    // trimming ASCII whitespace trims exactly the OWS.
+    let after_colon = text.get(name_len + 1..)?.trim_ascii_start();
+    let value = after_colon.trim_ascii_end();
+    if after_colon.len() - value.len() > MAX_TRAILING_WS {
+        return None;
+    }
+    Some(FieldLine {
+        name: text.get(..name_len)?,
+        value,
+        value_at: cr - after_colon.len(),
+        next: cr + 2,
+    })
 }
 
 /// [`field_line`] with the run scanners, for a line near the end of the input.
@@ -204,7 +231,7 @@ fn field_line_by_runs<'b, S: Scanner>(s: S, data: &'b [u8], pos: usize) -> Optio
 /// Checks the CRLF at `cr` and trims the value's trailing whitespace (more
 /// than the slow path can hold goes to the slow path, which rejects it).
 #[inline(always)]
-fn finish_line(
+pub(crate) fn finish_line(
     data: &[u8],
     pos: usize,
     name_end: usize,

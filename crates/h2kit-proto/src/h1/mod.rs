@@ -30,6 +30,7 @@ pub mod parser;
 pub mod record;
 pub(crate) mod scan;
 pub(crate) mod semantics;
+pub(crate) mod whole_head;
 
 pub use body::BodyKind;
 pub use borrowed::{EMPTY_HEADER, Header, Parsed, Request, Response};

@@ -81,9 +81,25 @@ pub(crate) trait Scanner: Copy {
     fn find_byte(self, data: &[u8], start: usize, needle: u8) -> usize;
     /// Classifies one whole vector of input at `pos` for a field line.
     /// `None` if fewer than a vector's width of bytes remain (and always for
-    /// the scalar scanner). One load answers "where does the name end",
-    /// "where is the CR" and "is the value valid" for short lines.
+    /// the scalar scanner). One load answers "where does the name end" and
+    /// "where does the line end" for short lines.
     fn field_block(self, data: &[u8], pos: usize) -> Option<FieldBlock>;
+    /// Bit i set when byte `pos + i` is not a field-value byte (CR, LF,
+    /// another control, DEL) or lies past the end of `data`.
+    fn value_stops(self, data: &[u8], pos: usize) -> u64;
+}
+
+/// [`Scanner::value_stops`] a byte at a time from the table: the scalar
+/// scanner's answer and the reference for the SIMD ones.
+#[inline]
+pub(crate) fn value_stops_by_table(data: &[u8], pos: usize) -> u64 {
+    (0..64).fold(0u64, |m, i| {
+        let stop = pos
+            .checked_add(i)
+            .and_then(|at| data.get(at))
+            .is_none_or(|&b| !VALUE[b as usize]);
+        m | u64::from(stop) << i
+    })
 }
 
 /// Masks over one vector of input: bit i describes byte `pos + i`.
@@ -95,8 +111,6 @@ pub(crate) struct FieldBlock {
     pub token_stop: u32,
     /// Bytes that are not field-value bytes.
     pub value_stop: u32,
-    /// CR bytes.
-    pub cr: u32,
 }
 
 /// A computation to run with the best scanner: the engine implements this so
@@ -204,7 +218,6 @@ mod tests {
             width,
             token_stop: mask(&|b| !TCHAR[b as usize]),
             value_stop: mask(&|b| !VALUE[b as usize]),
-            cr: mask(&|b| b == b'\r'),
         })
     }
 
@@ -216,7 +229,22 @@ mod tests {
         }
     }
 
+    struct Stops<'a>(&'a [u8], usize);
+    impl ScanTask for Stops<'_> {
+        type Output = u64;
+        fn run<S: Scanner>(self, s: S) -> Self::Output {
+            s.value_stops(self.0, self.1)
+        }
+    }
+
     fn all_levels_agree(data: &[u8], start: usize, needle: u8) {
+        for level in Level::all_available() {
+            assert_eq!(
+                level.dispatch(Stops(data, start)),
+                value_stops_by_table(data, start),
+                "{level:?} value stops of {data:?} at {start}"
+            );
+        }
         for level in Level::all_available() {
             if let Some(got) = level.dispatch(Block(data, start)) {
                 assert_eq!(
