@@ -1,5 +1,5 @@
-//! Whole-line recognisers: a request line, a status line or a field line
-//! that lies entirely in the input and is well formed.
+//! Whole-line recognisers: a request line, a status line, or the lines of
+//! a field section, when they lie entirely in the input and are well formed.
 //!
 //! They only say "here it is" or `None`; they never report errors. The
 //! engine's fast path and the borrowed API's one-pass path both use them and
@@ -10,10 +10,6 @@
 use super::config::Config;
 use super::parser::MAX_TRAILING_WS;
 use super::scan::Scanner;
-
-const fn is_ows(b: u8) -> bool {
-    b == b' ' || b == b'\t'
-}
 
 /// The parts of a whole request line.
 pub(crate) struct RequestLine<'b> {
@@ -122,63 +118,54 @@ pub(crate) struct FieldLine<'b> {
     pub next: usize,
 }
 
-/// Finds a field line `name ":" OWS value OWS CRLF` starting at `pos`, if
-/// all of it is in `data` and every byte is valid; `None` sends the line to
-/// the slow path (which also reports the errors).
+/// Finds where successive lines of a field section end, 64 bytes at a time.
 ///
-/// The name's bytes, the colon and whitespace are all field-value bytes,
-/// so the first byte that is not one ends the line, and must be its CR. For
-/// a line that fits in one vector, the start of the next line depends only
-/// on that mask: a short dependency chain from line to line, while the name
-/// and value checks only steer (well-predicted) branches.
-#[inline(always)]
-pub(crate) fn field_line<'b, S: Scanner>(
-    s: S,
-    data: &'b [u8],
-    pos: usize,
-) -> Option<FieldLine<'b>> {
-    let Some(b) = s.field_block(data, pos) else {
-        return field_line_by_runs(s, data, pos);
-    };
-    let width = b.width;
-    let block = data.get(pos..pos + width)?;
-    // The name ends at the first non-tchar, which must be the colon (a stop
-    // byte is not a tchar either, so this comes no later than `stop`).
-    let n_rel = b.token_stop.trailing_zeros() as usize;
-    if n_rel == 0 || block.get(n_rel) != Some(&b':') {
-        return None;
-    }
-    // OWS after the colon (usually one SP).
-    let mut v_rel = n_rel + 1;
-    while v_rel < width && is_ows(block[v_rel]) {
-        v_rel += 1;
-    }
-    let stop = b.value_stop.trailing_zeros() as usize;
-    if stop < width {
-        // The OWS run stops at the stop byte, so v_rel <= stop.
-        if data.get(pos + stop..pos + stop + 2) != Some(b"\r\n") {
-            return None;
+/// A field line's bytes are all field-value bytes (the name's tchars, the
+/// colon, whitespace and the value), so it ends at the next byte that is
+/// not one, which must be the CR of a CRLF. The masks
+/// ([`Scanner::value_stops`]) come from loads at fixed offsets, so finding
+/// where a line ends is a few bit operations that never wait for the
+/// previous line's checks.
+pub(crate) struct LineEnds {
+    /// Where the current 64-byte block starts.
+    block: usize,
+    /// The block's stops not yet passed.
+    stops: u64,
+}
+
+impl LineEnds {
+    /// Starts at `pos`, the start of a line.
+    #[inline(always)]
+    pub(crate) fn new<S: Scanner>(s: S, data: &[u8], pos: usize) -> Self {
+        LineEnds {
+            block: pos,
+            stops: s.value_stops(data, pos),
         }
-        // The value ends after its last non-whitespace byte before the CR.
-        let mut e_rel = stop;
-        while e_rel > v_rel && is_ows(block[e_rel - 1]) {
-            e_rel -= 1;
+    }
+
+    /// The first stop at or after `line`, the start of the line after the
+    /// last CRLF passed: where the line ends if it is a field line (or the
+    /// empty line). `data.len()` or beyond if `data` ends first.
+    #[inline(always)]
+    pub(crate) fn next<S: Scanner>(&mut self, s: S, data: &[u8], line: usize) -> usize {
+        while self.stops == 0 {
+            self.block += 64;
+            // A stop before `line` (at most one byte before) is the LF of a
+            // CR that ended the previous block. Bytes past the end of `data`
+            // are stops, so this loop ends.
+            let from = line.saturating_sub(self.block).min(63);
+            self.stops = s.value_stops(data, self.block) & u64::MAX << from;
         }
-        return Some(FieldLine {
-            name: block.get(..n_rel)?,
-            value: block.get(v_rel..e_rel)?,
-            value_at: pos + v_rel,
-            next: pos + stop + 2,
-        });
+        self.block + self.stops.trailing_zeros() as usize
     }
-    // A long line: the whole block is valid, the value goes on.
-    let mut v = pos + v_rel;
-    // The OWS may run past the block.
-    while v < data.len() && is_ows(data[v]) {
-        v += 1;
+
+    /// Passes the CRLF that [`LineEnds::next`] found (if its LF is in the
+    /// next block, the CR was the last stop in this one).
+    #[inline(always)]
+    pub(crate) fn pass_crlf(&mut self) {
+        self.stops &= self.stops.wrapping_sub(1);
+        self.stops &= self.stops.wrapping_sub(1);
     }
-    let cr = s.value_end(data, v.max(pos + width));
-    finish_line(data, pos, pos + n_rel, v, cr)
 }
 
 /// The parts of the field line from `start` to the CRLF at `cr`, whose
@@ -192,8 +179,8 @@ pub(crate) fn split_field<'b, S: Scanner>(
     cr: usize,
 ) -> Option<FieldLine<'b>> {
     let text = data.get(start..cr)?;
-    let name_len = match s.field_block(data, start) {
-        Some(b) if b.token_stop != 0 => b.token_stop.trailing_zeros() as usize,
+    let name_len = match s.token_block(data, start) {
+        Some(b) if b.stops != 0 => b.stops.trailing_zeros() as usize,
         _ => s.token_end(data, start) - start,
     };
     if name_len == 0 || text.get(name_len) != Some(&b':') {
@@ -210,48 +197,6 @@ pub(crate) fn split_field<'b, S: Scanner>(
         name: text.get(..name_len)?,
         value,
         value_at: cr - after_colon.len(),
-        next: cr + 2,
-    })
-}
-
-/// [`field_line`] with the run scanners, for a line near the end of the input.
-#[inline(always)]
-fn field_line_by_runs<'b, S: Scanner>(s: S, data: &'b [u8], pos: usize) -> Option<FieldLine<'b>> {
-    let n_end = s.token_end(data, pos);
-    if n_end == pos || data.get(n_end) != Some(&b':') {
-        return None;
-    }
-    let mut v = n_end + 1;
-    while v < data.len() && is_ows(data[v]) {
-        v += 1;
-    }
-    finish_line(data, pos, n_end, v, s.value_end(data, v))
-}
-
-/// Checks the CRLF at `cr` and trims the value's trailing whitespace (more
-/// than the slow path can hold goes to the slow path, which rejects it).
-#[inline(always)]
-pub(crate) fn finish_line(
-    data: &[u8],
-    pos: usize,
-    name_end: usize,
-    value: usize,
-    cr: usize,
-) -> Option<FieldLine<'_>> {
-    if data.get(cr + 1) != Some(&b'\n') || data[cr] != b'\r' {
-        return None;
-    }
-    let mut value_end = cr;
-    while value_end > value && is_ows(data[value_end - 1]) {
-        value_end -= 1;
-    }
-    if cr - value_end > MAX_TRAILING_WS {
-        return None;
-    }
-    Some(FieldLine {
-        name: data.get(pos..name_end)?,
-        value: data.get(value..value_end)?,
-        value_at: value,
         next: cr + 2,
     })
 }

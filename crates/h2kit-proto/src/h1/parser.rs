@@ -18,7 +18,7 @@ use super::body::{self, BodyKind, Framing, StartLine};
 use super::config::Config;
 use super::error::{Error, ErrorKind};
 use super::handler::Handler;
-use super::line;
+use super::line::{self, LineEnds};
 use super::message::{
     Flow, HeadAction, METHOD_NAMES, METHODS, Method, Progress, ResponseTo, Status, Version,
 };
@@ -544,14 +544,13 @@ impl Parser {
         let data = &data[..head_limit];
         let max_headers = self.config.max_headers;
         let mut count = self.header_count;
+        let mut ends = LineEnds::new(s, data, pos);
         let result = loop {
-            let Some(&first) = data.get(pos) else {
+            let cr = ends.next(s, data, pos);
+            if data.get(cr..cr + 2) != Some(b"\r\n") {
                 break Ok(pos);
-            };
-            if first == b'\r' {
-                if data.get(pos + 1) != Some(&b'\n') {
-                    break Ok(pos);
-                }
+            }
+            if cr == pos {
                 self.header_count = count;
                 self.line_start = self.abs(pos);
                 self.head_complete(h)?;
@@ -560,7 +559,7 @@ impl Parser {
             if count >= max_headers {
                 break Ok(pos);
             }
-            let Some(line) = line::field_line(s, data, pos) else {
+            let Some(line) = line::split_field(s, data, pos, cr) else {
                 break Ok(pos);
             };
             if FOLD && data.get(line.next).is_none_or(|&b| is_ows(b)) {
@@ -584,6 +583,7 @@ impl Parser {
             }
             count += 1;
             pos = line.next;
+            ends.pass_crlf();
         };
         self.header_count = count;
         result

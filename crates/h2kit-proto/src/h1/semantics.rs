@@ -146,26 +146,10 @@ pub(crate) fn note_whole_field<S: Scanner>(
         kind => {
             let line_at = base + line_pos as u64;
             let value_at = base + line.value_at as u64;
-            note_known_field(kind, line.value, value_at, line_at, request, facts)
+            ValueParser::new(kind).whole(line.value, value_at, line_at, facts)?;
+            check_conflicts(request, facts, line_at)
         }
     }
-}
-
-/// The rest of [`note_whole_field`], for the few fields whose value the
-/// parser reads. Out of line: a call for those few, instead of the whole
-/// `Facts` living in registers (and moving between them) through every
-/// field line's loop.
-#[inline(never)]
-fn note_known_field(
-    kind: FieldKind,
-    value: &[u8],
-    value_at: u64,
-    line_at: u64,
-    request: bool,
-    facts: &mut Facts,
-) -> Result<(), Error> {
-    ValueParser::new(kind).whole(value, value_at, line_at, facts)?;
-    check_conflicts(request, facts, line_at)
 }
 
 /// RFC 9112 §6.3 rule 3 and §11.2: Content-Length and Transfer-Encoding in

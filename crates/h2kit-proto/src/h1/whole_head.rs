@@ -2,6 +2,14 @@
 //! and is plainly well formed is scanned once, straight into the caller's
 //! header slice, with no engine to build and no callbacks to go through.
 //!
+//! The field section is classified 64 bytes at a time
+//! ([`Scanner::value_stops`]): a field line's bytes are all field-value
+//! bytes, so each line ends at the next byte that is not one, which must be
+//! the CR of a CRLF. Where a line ends is then a bit operation on a mask
+//! loaded at a fixed offset, not a vector load at the line's start that
+//! waits for the previous line to be found; the per-line checks (name,
+//! whitespace, the fields the parser acts on) run off that chain.
+//!
 //! It is only a shortcut. Whatever it does not accept outright it declines
 //! (`None`): a head cut by the end of the buffer, any error, a limit
 //! reached, a lenient switch on, empty lines before the start line. The
@@ -9,13 +17,14 @@
 //! from one place. What it accepts it reads with the engine's own pieces —
 //! the whole-line recognisers ([`line`]), the field semantics
 //! ([`semantics::note_whole_field`]) and the head summary
-//! ([`body::summarize`]) — so the result is the engine's. Property tests and
-//! the `h1_request` / `h1_response` fuzz targets compare the two.
+//! ([`body::summarize`]) — so the result is the engine's. Property tests
+//! (`tests/h1_one_pass.rs`) and the `h1_request` / `h1_response` fuzz
+//! targets compare the two.
 
 use super::body::{self, StartLine};
 use super::borrowed::Header;
 use super::config::Config;
-use super::line;
+use super::line::{self, LineEnds};
 use super::message::{Head, Method, ResponseTo, Version};
 use super::parser::MessageKind;
 use super::scan::{Level, ScanTask, Scanner};
@@ -132,42 +141,7 @@ impl<'b, O: Sink<'b>> ScanTask for OnePass<'_, '_, 'b, O> {
         // A field line past this many is the engine's to reject.
         let headers = headers.get_mut(..config.max_headers.min(headers.len()))?;
         let mut facts = Facts::default();
-        let mut count = 0;
-        // The field section, 64 bytes at a time: each line ends at the next
-        // byte that is not a field-value byte, which must be the CR of a
-        // CRLF; an empty line ends the head. The block masks come from loads
-        // at fixed offsets, so finding where a line ends never waits for the
-        // previous line's checks.
-        let mut line = pos;
-        let mut block = pos;
-        let end = 'head: loop {
-            // A stop before `line` (at most one byte before) is the LF of a
-            // CR that ended the previous block.
-            let mut stops =
-                s.value_stops(data, block) & u64::MAX << line.saturating_sub(block).min(63);
-            while stops != 0 {
-                let cr = block + stops.trailing_zeros() as usize;
-                if data.get(cr..cr + 2) != Some(b"\r\n") {
-                    return None;
-                }
-                if cr == line {
-                    break 'head cr;
-                }
-                let field = line::split_field(s, data, line, cr)?;
-                semantics::note_whole_field(s, request, data, &field, line, 0, &mut facts).ok()?;
-                *headers.get_mut(count)? = Header {
-                    name: field.name,
-                    value: field.value,
-                };
-                count += 1;
-                line = field.next;
-                // Clear the CR and its LF (if the LF is in the next block,
-                // the CR was the last stop here).
-                stops &= stops - 1;
-                stops &= stops.wrapping_sub(1);
-            }
-            block += 64;
-        };
+        let (end, count) = field_section(s, request, data, pos, headers, &mut facts)?;
         let (head, _) = body::summarize(
             start,
             version,
@@ -189,10 +163,46 @@ impl<'b, O: Sink<'b>> ScanTask for OnePass<'_, '_, 'b, O> {
     }
 }
 
+/// Reads the field lines from `pos` into `headers` (declining past its
+/// end) and their meaning into `facts`; returns where the empty line that
+/// ends the section starts and how many lines were read.
+#[inline(always)]
+fn field_section<'b, S: Scanner>(
+    s: S,
+    request: bool,
+    data: &'b [u8],
+    pos: usize,
+    headers: &mut [Header<'b>],
+    facts: &mut Facts,
+) -> Option<(usize, usize)> {
+    let mut count = 0;
+    let mut line = pos;
+    let mut ends = LineEnds::new(s, data, pos);
+    loop {
+        let cr = ends.next(s, data, line);
+        if data.get(cr..cr + 2) != Some(b"\r\n") {
+            return None;
+        }
+        if cr == line {
+            return Some((cr, count));
+        }
+        let field = line::split_field(s, data, line, cr)?;
+        semantics::note_whole_field(s, request, data, &field, line, 0, facts).ok()?;
+        *headers.get_mut(count)? = Header {
+            name: field.name,
+            value: field.value,
+        };
+        count += 1;
+        line = field.next;
+        ends.pass_crlf();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::h1::{EMPTY_HEADER, Request};
+    use proptest::prelude::*;
 
     const REQ: &[u8] = b"GET /cookies HTTP/1.1\r\nHost: 127.0.0.1:8090\r\nConnection: keep-alive\r\nCache-Control: max-age=0\r\nAccept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\nUser-Agent: Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.17 (KHTML, like Gecko) Chrome/24.0.1312.56 Safari/537.17\r\nAccept-Encoding: gzip,deflate,sdch\r\nAccept-Language: en-US,en;q=0.8\r\nAccept-Charset: ISO-8859-1,utf-8;q=0.7,*;q=0.3\r\nCookie: name=wookie\r\n\r\n";
 
@@ -223,6 +233,60 @@ mod tests {
                     value: b"name=wookie"
                 }
             );
+        }
+    }
+
+    /// What a one-pass parse at `level` gives, as text.
+    fn outcome(level: Level, buf: &[u8]) -> String {
+        let mut headers = [EMPTY_HEADER; 12];
+        let mut req = Request::new(&mut headers);
+        let kind = MessageKind::Request;
+        let len = parse_at(
+            level,
+            kind,
+            ResponseTo::Other,
+            &Config::default(),
+            buf,
+            &mut req,
+        );
+        format!("{len:?} {req:?}")
+    }
+
+    fn head() -> impl Strategy<Value = Vec<u8>> {
+        let line = (
+            "[A-Za-z-]{1,40}",
+            "[ \t]{0,2}",
+            "[ -~\t]{0,100}",
+            "[ \t]{0,2}",
+        );
+        (
+            proptest::collection::vec(line, 0..10),
+            proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
+        )
+            .prop_map(|(lines, edits)| {
+                let mut m = b"GET / HTTP/1.1\r\nHost: a\r\n".to_vec();
+                for (name, lead, value, trail) in lines {
+                    m.extend(format!("{name}:{lead}{value}{trail}\r\n").bytes());
+                }
+                m.extend_from_slice(b"\r\n");
+                for (at, b) in edits {
+                    let i = at.index(m.len());
+                    m[i] = b;
+                }
+                m
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn every_scanner_level_reads_the_same_head(buf in head(), cut in any::<prop::sample::Index>()) {
+            let cut = cut.index(buf.len() + 1);
+            for b in [&buf[..], &buf[..cut]] {
+                let want = outcome(Level::Scalar, b);
+                for level in Level::all_available() {
+                    prop_assert_eq!(&outcome(level, b), &want, "{:?}", level);
+                }
+            }
         }
     }
 }

@@ -19,7 +19,7 @@
 
 use core::arch::x86_64::*;
 
-use super::{FieldBlock, ScanTask, Scanner, is_host_byte, is_tchar};
+use super::{ScanTask, Scanner, TokenBlock, is_host_byte, is_tchar};
 
 /// Proof that this CPU has AVX2: only [`Avx2::detect`] makes one.
 #[derive(Debug, Clone, Copy)]
@@ -367,20 +367,19 @@ impl Scanner for Avx2 {
         unsafe { value_stops32(bytes) >> shift | past_end }
     }
     #[inline(always)]
-    fn field_block(self, data: &[u8], pos: usize) -> Option<FieldBlock> {
+    fn token_block(self, data: &[u8], pos: usize) -> Option<TokenBlock> {
         if pos.checked_add(32)? > data.len() {
             return None;
         }
         // SAFETY: pos + 32 <= len, so the load is inside `data`; `self`
         // proves AVX2.
-        unsafe {
-            let v = _mm256_loadu_si256(data.as_ptr().add(pos).cast());
-            Some(FieldBlock {
-                width: 32,
-                token_stop: stop_mask32(v, Class::Token),
-                value_stop: stop_mask32(v, Class::Value),
-            })
-        }
+        let stops = unsafe {
+            stop_mask32(
+                _mm256_loadu_si256(data.as_ptr().add(pos).cast()),
+                Class::Token,
+            )
+        };
+        Some(TokenBlock { width: 32, stops })
     }
     #[inline(always)]
     fn token_end(self, data: &[u8], start: usize) -> usize {
@@ -421,20 +420,15 @@ impl Scanner for Sse42 {
         unsafe { value_stops16(bytes) >> shift | past_end }
     }
     #[inline(always)]
-    fn field_block(self, data: &[u8], pos: usize) -> Option<FieldBlock> {
+    fn token_block(self, data: &[u8], pos: usize) -> Option<TokenBlock> {
         if pos.checked_add(16)? > data.len() {
             return None;
         }
         // SAFETY: pos + 16 <= len, so the load is inside `data`; `self`
         // proves SSSE3.
-        unsafe {
-            let v = _mm_loadu_si128(data.as_ptr().add(pos).cast());
-            Some(FieldBlock {
-                width: 16,
-                token_stop: stop_mask16(v, Class::Token),
-                value_stop: stop_mask16(v, Class::Value),
-            })
-        }
+        let stops =
+            unsafe { stop_mask16(_mm_loadu_si128(data.as_ptr().add(pos).cast()), Class::Token) };
+        Some(TokenBlock { width: 16, stops })
     }
     #[inline(always)]
     fn token_end(self, data: &[u8], start: usize) -> usize {
