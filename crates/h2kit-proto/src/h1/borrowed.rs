@@ -69,7 +69,9 @@ pub struct Request<'h, 'b> {
     pub target: Option<&'b [u8]>,
     /// The HTTP version.
     pub version: Option<Version>,
-    /// The field lines, truncated to those parsed.
+    /// The field lines of a complete head. After `Partial` or an error it
+    /// is the whole slice again (its contents unspecified), ready for the
+    /// next call.
     pub headers: &'h mut [Header<'b>],
     /// Framing, persistence and upgrade facts, once the head is complete.
     pub head: Option<Head>,
@@ -84,7 +86,9 @@ pub struct Response<'h, 'b> {
     pub status: Option<u16>,
     /// The reason phrase (possibly empty).
     pub reason: Option<&'b [u8]>,
-    /// The field lines, truncated to those parsed.
+    /// The field lines of a complete head. After `Partial` or an error it
+    /// is the whole slice again (its contents unspecified), ready for the
+    /// next call.
     pub headers: &'h mut [Header<'b>],
     /// Framing, persistence and upgrade facts, once the head is complete.
     pub head: Option<Head>,
@@ -234,6 +238,20 @@ fn truncate<'h, 'b>(headers: &'h mut [Header<'b>], count: usize) -> &'h mut [Hea
     &mut headers[..count]
 }
 
+/// The header slice to hand back: the `count` fields of a complete head,
+/// or, after `Partial` or an error, the whole slice, so that the same
+/// `Request` or `Response` can parse the grown buffer (as with `httparse`).
+fn complete_or_whole<'h, 'b>(
+    headers: &'h mut [Header<'b>],
+    count: usize,
+    result: &Result<Parsed<usize>, Error>,
+) -> &'h mut [Header<'b>] {
+    match result {
+        Ok(Parsed::Complete(_)) => truncate(headers, count),
+        _ => headers,
+    }
+}
+
 impl<'b> Sink<'b> for Request<'_, 'b> {
     #[inline(always)]
     fn headers(&mut self) -> &mut [Header<'b>] {
@@ -302,12 +320,11 @@ impl<'h, 'b> Request<'h, 'b> {
         let headers = core::mem::take(&mut self.headers);
         let mut c = Collector::new(buf, headers);
         let result = parse_head(MessageKind::Request, config, ResponseTo::Other, &mut c, buf);
-        let count = c.count.min(c.headers.len());
         self.method = c.method;
         self.target = c.target;
         self.version = c.version;
         self.head = c.head;
-        self.headers = &mut c.headers[..count];
+        self.headers = complete_or_whole(c.headers, c.count, &result);
         result
     }
 }
@@ -355,12 +372,11 @@ impl<'h, 'b> Response<'h, 'b> {
         let headers = core::mem::take(&mut self.headers);
         let mut c = Collector::new(buf, headers);
         let result = parse_head(MessageKind::Response, config, to, &mut c, buf);
-        let count = c.count.min(c.headers.len());
         self.version = c.version;
         self.status = c.status;
         self.reason = c.reason.or(c.status.map(|_| &b""[..]));
         self.head = c.head;
-        self.headers = &mut c.headers[..count];
+        self.headers = complete_or_whole(c.headers, c.count, &result);
         result
     }
 }
