@@ -6,7 +6,8 @@
 //!
 //! Two paths share the states:
 //! - the **fast path** runs at the start of a line when the whole line is in
-//!   the input: it finds each token with the SIMD scanner and calls
+//!   the input: it finds each token with the SIMD scanner (field lines end
+//!   where 64-byte masks say, see `line::LineEnds`) and calls
 //!   `on_header(name, value)` once per line, with no per-byte dispatch;
 //! - the **slow path** is the reference state machine. It runs whenever the
 //!   fast path declines (a line cut by the end of the input, anything
