@@ -43,7 +43,7 @@ pub(crate) enum StartLine {
 /// §3.2), decides the framing ([`decide`]) and fills in the [`Head`] that
 /// `on_headers_complete` and the borrowed API report. `at` is the offset of
 /// the empty line that ends the head (where head-wide errors point).
-#[inline]
+#[inline(always)]
 pub(crate) fn summarize(
     start: StartLine,
     version: Version,
