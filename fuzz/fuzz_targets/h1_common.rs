@@ -1,10 +1,11 @@
 //! Shared body of the HTTP/1 fuzz targets: the input's first bytes choose
 //! the configuration and how the rest is split; the rest is fed to the
 //! callback parser in those pieces and to the borrowed parser whole. Both
-//! must agree on where the head ends, and nothing may panic.
+//! must agree on where the head ends, the borrowed parser's one-pass path
+//! must report exactly what the engine alone reports, and nothing may panic.
 
 use h2kit_proto::h1::{
-    Config, EMPTY_HEADER, MessageKind, Parsed, Parser, Recorder, Request, Response, ResponseTo, Status,
+    Config, EMPTY_HEADER, Header, MessageKind, Parser, Recorder, Request, Response, ResponseTo, Status,
 };
 
 pub fn run(kind: MessageKind, data: &[u8]) {
@@ -41,6 +42,31 @@ pub fn run(kind: MessageKind, data: &[u8]) {
     };
     if let (Ok(true), Some(first)) = (borrowed, whole.0.messages.first()) {
         assert!(first.head.is_some(), "borrowed completed a head the engine did not");
+    }
+
+    // The borrowed API's one-pass path gives exactly what the engine alone
+    // gives, with a header slice of a size the input picks.
+    let slots = piece % 24;
+    assert_eq!(borrowed_view(kind, rest, &config, to, slots, false), borrowed_view(kind, rest, &config, to, slots, true), "one-pass path differs from the engine");
+}
+
+/// Everything a borrowed parse reports, with slices as (offset, length) in
+/// `buf` (empty slices as `None`: the engine may hand out a static one).
+fn borrowed_view(kind: MessageKind, buf: &[u8], config: &Config, to: ResponseTo, slots: usize, engine_only: bool) -> String {
+    let span = |s: &[u8]| (!s.is_empty()).then(|| ((s.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize), s.len()));
+    let mut headers = vec![EMPTY_HEADER; slots];
+    let spans = |hs: &[Header<'_>]| hs.iter().map(|h| (span(h.name), span(h.value))).collect::<Vec<_>>();
+    match kind {
+        MessageKind::Request => {
+            let mut r = Request::new(&mut headers);
+            let result = if engine_only { r.parse_with_engine(buf, config) } else { r.parse_with(buf, config) };
+            format!("{result:?} {:?} {:?} {:?} {:?} {:?}", r.method.map(span), r.target.map(span), r.version, spans(r.headers), r.head)
+        }
+        MessageKind::Response => {
+            let mut r = Response::new(&mut headers);
+            let result = if engine_only { r.parse_with_engine(buf, config, to) } else { r.parse_with(buf, config, to) };
+            format!("{result:?} {:?} {:?} {:?} {:?} {:?}", r.status, r.reason.map(span), r.version, spans(r.headers), r.head)
+        }
     }
 }
 

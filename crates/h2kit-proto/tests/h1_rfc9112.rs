@@ -964,6 +964,37 @@ fn borrowed_api_reports_partial_for_every_prefix() {
 }
 
 #[test]
+fn borrowed_api_parses_the_grown_buffer_with_the_same_request() {
+    // After Partial the header slice is whole again, so more fields than
+    // had arrived still fit.
+    let input = b"GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n";
+    let mut headers = [EMPTY_HEADER; 8];
+    let mut r = Request::new(&mut headers);
+    for n in [0, 10, 30, 45, input.len() - 1] {
+        assert_eq!(r.parse(&input[..n]).unwrap(), Parsed::Partial, "prefix {n}");
+        assert_eq!(r.headers.len(), 8);
+    }
+    assert_eq!(r.parse(input).unwrap(), Parsed::Complete(input.len()));
+    assert_eq!(r.headers.len(), 5);
+    assert_eq!(r.headers[4].value, b"4");
+    // The same after an error.
+    let mut headers = [EMPTY_HEADER; 8];
+    let mut r = Request::new(&mut headers);
+    assert!(
+        r.parse(b"GET / HTTP/1.1\r\nHost: a\r\nA : 1\r\n\r\n")
+            .is_err()
+    );
+    assert_eq!(r.headers.len(), 8);
+    let mut headers = [EMPTY_HEADER; 4];
+    let mut r = Response::new(&mut headers);
+    assert_eq!(
+        r.parse(b"HTTP/1.1 200 OK\r\nA: 1\r\n").unwrap(),
+        Parsed::Partial
+    );
+    assert_eq!(r.headers.len(), 4);
+}
+
+#[test]
 fn errors_are_sticky_until_reset() {
     let mut p = Parser::request();
     let e = p.execute(&mut (), b"G(T").unwrap_err();

@@ -1,11 +1,12 @@
 //! The low-level API allocates nothing: a counting global allocator (only in
 //! this test binary) sees no allocation while requests and responses with
-//! chunked bodies, trailers and pipelining are parsed, whole and byte by byte.
+//! chunked bodies, trailers and pipelining are parsed, whole and byte by byte
+//! (and neither does the borrowed API, whole or partial).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use h2kit_proto::h1::{EMPTY_HEADER, Handler, Parser, Request};
+use h2kit_proto::h1::{EMPTY_HEADER, Handler, Parser, Request, Response};
 
 struct Counting;
 
@@ -92,8 +93,12 @@ fn low_level_api_does_not_allocate() {
         resp.execute(&mut r, piece).unwrap();
     }
     resp.finish(&mut r).unwrap();
+    // The borrowed API: the one-pass path (whole heads) and the engine
+    // behind it (a partial head).
     let mut headers = [EMPTY_HEADER; 16];
     let parsed = Request::new(&mut headers).parse(REQUESTS).unwrap();
+    let partial = Request::new(&mut headers).parse(&REQUESTS[..40]).unwrap();
+    let response = Response::new(&mut headers).parse(RESPONSES).unwrap();
     let after = ALLOCATIONS.load(Ordering::SeqCst);
 
     assert_eq!(after - before, 0, "the parser allocated");
@@ -104,5 +109,5 @@ fn low_level_api_does_not_allocate() {
         (whole.messages, whole.fields, whole.bytes)
     );
     assert_eq!(r.messages, 4);
-    assert!(parsed.is_complete());
+    assert!(parsed.is_complete() && !partial.is_complete() && response.is_complete());
 }

@@ -3,7 +3,7 @@
 //! can carry another message.
 
 use super::error::{Error, ErrorKind};
-use super::message::{Method, ResponseTo, Version};
+use super::message::{Head, Method, ResponseTo, Version};
 use super::semantics::Facts;
 
 /// How the body of a message is delimited.
@@ -37,6 +37,48 @@ pub(crate) struct Framing {
 pub(crate) enum StartLine {
     Request(Method),
     Response(u16, ResponseTo),
+}
+
+/// The summary of a complete head and its framing: checks Host (RFC 9112
+/// §3.2), decides the framing ([`decide`]) and fills in the [`Head`] that
+/// `on_headers_complete` and the borrowed API report. `at` is the offset of
+/// the empty line that ends the head (where head-wide errors point).
+#[inline(always)]
+pub(crate) fn summarize(
+    start: StartLine,
+    version: Version,
+    facts: &Facts,
+    header_count: usize,
+    require_host: bool,
+    at: u64,
+) -> Result<(Head, Framing), Error> {
+    let is_request = matches!(start, StartLine::Request(_));
+    // §3.2: exactly one Host in an HTTP/1.1 request.
+    if is_request && require_host && version.minor >= 1 && facts.host_count != 1 {
+        return Err(Error::new(ErrorKind::InvalidHost, at));
+    }
+    let framing = decide(start, version, facts, at)?;
+    let (method, status) = match start {
+        StartLine::Request(m) => (Some(m), None),
+        StartLine::Response(s, _) => (None, Some(s)),
+    };
+    let upgrade = framing.switch_after_head || framing.upgrade_requested;
+    let head = Head {
+        version,
+        method,
+        status,
+        body: framing.body,
+        keep_alive: framing.keep_alive,
+        upgrade,
+        h2c_upgrade: framing.upgrade_requested
+            && facts.upgrade_h2c
+            && facts.http2_settings_count == 1,
+        websocket_upgrade: upgrade && facts.upgrade_websocket,
+        expect_continue: is_request && version.minor >= 1 && facts.expect_continue,
+        transfer_coded: facts.other_coding,
+        header_count,
+    };
+    Ok((head, framing))
 }
 
 /// Applies RFC 9112 §6.3 (in its order of precedence) and §9.3.

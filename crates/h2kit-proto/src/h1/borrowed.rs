@@ -1,16 +1,20 @@
 //! The high-level borrowed API, in the spirit of `httparse`: parse a head
 //! from a buffer into a caller's header slice, without allocating.
 //!
-//! It runs the same engine as [`Parser`], with a handler that
-//! records slices of the buffer and pauses at the end of the head. Like
-//! `httparse`, `parse` starts from the beginning of the buffer each time:
-//! call it again with the grown buffer after [`Parsed::Partial`].
+//! A head that is wholly in the buffer and well formed is read in one pass
+//! (`whole_head`); anything else — a partial head, an error, a lenient
+//! switch — goes to the same engine as [`Parser`], with a handler that
+//! records slices of the buffer and pauses at the end of the head. Both
+//! give the same result. Like `httparse`, `parse` starts from the
+//! beginning of the buffer each time: call it again with the grown buffer
+//! after [`Parsed::Partial`].
 
 use super::config::Config;
 use super::error::Error;
 use super::handler::Handler;
 use super::message::{Head, HeadAction, ResponseTo, Status, Version};
 use super::parser::{MessageKind, Parser};
+use super::whole_head::{self, Sink, WholeHead};
 
 /// One field line: name as sent, value without surrounding whitespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +69,9 @@ pub struct Request<'h, 'b> {
     pub target: Option<&'b [u8]>,
     /// The HTTP version.
     pub version: Option<Version>,
-    /// The field lines, truncated to those parsed.
+    /// The field lines of a complete head. After `Partial` or an error it
+    /// is the whole slice again (its contents unspecified), ready for the
+    /// next call.
     pub headers: &'h mut [Header<'b>],
     /// Framing, persistence and upgrade facts, once the head is complete.
     pub head: Option<Head>,
@@ -80,7 +86,9 @@ pub struct Response<'h, 'b> {
     pub status: Option<u16>,
     /// The reason phrase (possibly empty).
     pub reason: Option<&'b [u8]>,
-    /// The field lines, truncated to those parsed.
+    /// The field lines of a complete head. After `Partial` or an error it
+    /// is the whole slice again (its contents unspecified), ready for the
+    /// next call.
     pub headers: &'h mut [Header<'b>],
     /// Framing, persistence and upgrade facts, once the head is complete.
     pub head: Option<Head>,
@@ -223,6 +231,57 @@ fn parse_head<'b>(
     })
 }
 
+/// The first `count` entries of `headers` (all of them if there are fewer).
+#[inline(always)]
+fn truncate<'h, 'b>(headers: &'h mut [Header<'b>], count: usize) -> &'h mut [Header<'b>] {
+    let count = count.min(headers.len());
+    &mut headers[..count]
+}
+
+/// The header slice to hand back: the `count` fields of a complete head,
+/// or, after `Partial` or an error, the whole slice, so that the same
+/// `Request` or `Response` can parse the grown buffer (as with `httparse`).
+fn complete_or_whole<'h, 'b>(
+    headers: &'h mut [Header<'b>],
+    count: usize,
+    result: &Result<Parsed<usize>, Error>,
+) -> &'h mut [Header<'b>] {
+    match result {
+        Ok(Parsed::Complete(_)) => truncate(headers, count),
+        _ => headers,
+    }
+}
+
+impl<'b> Sink<'b> for Request<'_, 'b> {
+    #[inline(always)]
+    fn headers(&mut self) -> &mut [Header<'b>] {
+        self.headers
+    }
+    #[inline(always)]
+    fn complete(&mut self, w: WholeHead<'b>) {
+        self.method = Some(w.method);
+        self.target = Some(w.target);
+        self.version = Some(w.version);
+        self.head = Some(w.head);
+        self.headers = truncate(core::mem::take(&mut self.headers), w.count);
+    }
+}
+
+impl<'b> Sink<'b> for Response<'_, 'b> {
+    #[inline(always)]
+    fn headers(&mut self) -> &mut [Header<'b>] {
+        self.headers
+    }
+    #[inline(always)]
+    fn complete(&mut self, w: WholeHead<'b>) {
+        self.version = Some(w.version);
+        self.status = w.head.status;
+        self.reason = Some(w.reason);
+        self.head = Some(w.head);
+        self.headers = truncate(core::mem::take(&mut self.headers), w.count);
+    }
+}
+
 impl<'h, 'b> Request<'h, 'b> {
     /// An empty request that will store up to `headers.len()` fields.
     pub fn new(headers: &'h mut [Header<'b>]) -> Self {
@@ -243,15 +302,29 @@ impl<'h, 'b> Request<'h, 'b> {
 
     /// Parses a request head with `config`.
     pub fn parse_with(&mut self, buf: &'b [u8], config: &Config) -> Result<Parsed<usize>, Error> {
+        let kind = MessageKind::Request;
+        match whole_head::parse(kind, ResponseTo::Other, config, buf, self) {
+            Some(len) => Ok(Parsed::Complete(len)),
+            None => self.parse_with_engine(buf, config),
+        }
+    }
+
+    /// [`Request::parse_with`] without the one-pass path: always the
+    /// resumable engine. The reference the one-pass path is tested against.
+    #[doc(hidden)]
+    pub fn parse_with_engine(
+        &mut self,
+        buf: &'b [u8],
+        config: &Config,
+    ) -> Result<Parsed<usize>, Error> {
         let headers = core::mem::take(&mut self.headers);
         let mut c = Collector::new(buf, headers);
         let result = parse_head(MessageKind::Request, config, ResponseTo::Other, &mut c, buf);
-        let count = c.count.min(c.headers.len());
         self.method = c.method;
         self.target = c.target;
         self.version = c.version;
         self.head = c.head;
-        self.headers = &mut c.headers[..count];
+        self.headers = complete_or_whole(c.headers, c.count, &result);
         result
     }
 }
@@ -281,15 +354,29 @@ impl<'h, 'b> Response<'h, 'b> {
         config: &Config,
         to: ResponseTo,
     ) -> Result<Parsed<usize>, Error> {
+        match whole_head::parse(MessageKind::Response, to, config, buf, self) {
+            Some(len) => Ok(Parsed::Complete(len)),
+            None => self.parse_with_engine(buf, config, to),
+        }
+    }
+
+    /// [`Response::parse_with`] without the one-pass path: always the
+    /// resumable engine. The reference the one-pass path is tested against.
+    #[doc(hidden)]
+    pub fn parse_with_engine(
+        &mut self,
+        buf: &'b [u8],
+        config: &Config,
+        to: ResponseTo,
+    ) -> Result<Parsed<usize>, Error> {
         let headers = core::mem::take(&mut self.headers);
         let mut c = Collector::new(buf, headers);
         let result = parse_head(MessageKind::Response, config, to, &mut c, buf);
-        let count = c.count.min(c.headers.len());
         self.version = c.version;
         self.status = c.status;
         self.reason = c.reason.or(c.status.map(|_| &b""[..]));
         self.head = c.head;
-        self.headers = &mut c.headers[..count];
+        self.headers = complete_or_whole(c.headers, c.count, &result);
         result
     }
 }

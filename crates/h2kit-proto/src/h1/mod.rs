@@ -23,12 +23,14 @@ pub mod config;
 pub mod error;
 pub mod handler;
 pub mod headers;
+pub(crate) mod line;
 pub mod message;
 pub mod multipart;
 pub mod parser;
 pub mod record;
 pub(crate) mod scan;
 pub(crate) mod semantics;
+pub(crate) mod whole_head;
 
 pub use body::BodyKind;
 pub use borrowed::{EMPTY_HEADER, Header, Parsed, Request, Response};

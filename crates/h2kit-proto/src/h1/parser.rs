@@ -6,7 +6,8 @@
 //!
 //! Two paths share the states:
 //! - the **fast path** runs at the start of a line when the whole line is in
-//!   the input: it finds each token with the SIMD scanner and calls
+//!   the input: it finds each token with the SIMD scanner (field lines end
+//!   where 64-byte masks say, see `line::LineEnds`) and calls
 //!   `on_header(name, value)` once per line, with no per-byte dispatch;
 //! - the **slow path** is the reference state machine. It runs whenever the
 //!   fast path declines (a line cut by the end of the input, anything
@@ -18,15 +19,16 @@ use super::body::{self, BodyKind, Framing, StartLine};
 use super::config::Config;
 use super::error::{Error, ErrorKind};
 use super::handler::Handler;
+use super::line::{self, LineEnds};
 use super::message::{
-    Flow, Head, HeadAction, METHOD_NAMES, METHODS, Method, Progress, ResponseTo, Status, Version,
+    Flow, HeadAction, METHOD_NAMES, METHODS, Method, Progress, ResponseTo, Status, Version,
 };
 use super::scan::{Level, Scalar, ScanTask, Scanner, TCHAR, VALUE};
 use super::semantics::{self, Facts, FieldKind, Matcher, ValueParser};
 
 /// Trailing whitespace after a field value that the parser can hold while
 /// waiting to see whether the value goes on (see `take_whitespace_run`).
-const MAX_TRAILING_WS: usize = 64;
+pub(crate) const MAX_TRAILING_WS: usize = 64;
 static SPACES: [u8; MAX_TRAILING_WS] = [b' '; MAX_TRAILING_WS];
 static TABS: [u8; MAX_TRAILING_WS] = [b'\t'; MAX_TRAILING_WS];
 
@@ -376,32 +378,13 @@ impl Parser {
         h.on_message_begin();
     }
 
-    /// Checks a field the parser acts on, with its whole value in hand.
-    #[inline(always)]
-    fn check_field(
-        &mut self,
-        kind: FieldKind,
-        value: &[u8],
-        value_pos: usize,
-    ) -> Result<(), Error> {
-        let at = self.abs(value_pos);
-        ValueParser::new(kind).whole(value, at, self.line_start, &mut self.facts)?;
-        self.check_conflicts()
-    }
-
     #[inline(always)]
     fn check_conflicts(&self) -> Result<(), Error> {
-        // RFC 9112 §6.3 rule 3 and §11.2: in a request, both is an error.
-        if self.kind == MessageKind::Request
-            && self.facts.transfer_encoding
-            && self.facts.content_length.is_some()
-        {
-            return Err(Error::new(
-                ErrorKind::ContentLengthAndTransferEncoding,
-                self.line_start,
-            ));
-        }
-        Ok(())
+        semantics::check_conflicts(
+            self.kind == MessageKind::Request,
+            &self.facts,
+            self.line_start,
+        )
     }
 
     /// The empty line after the fields (or trailers) was read; `pos` is just
@@ -412,36 +395,18 @@ impl Parser {
             self.message_complete(h);
             return Ok(());
         }
-        let at = self.line_start;
         let start = match self.kind {
-            MessageKind::Request => {
-                // RFC 9112 §3.2: exactly one Host in an HTTP/1.1 request.
-                if self.config.require_host && self.version.minor >= 1 && self.facts.host_count != 1
-                {
-                    return Err(Error::new(ErrorKind::InvalidHost, at));
-                }
-                StartLine::Request(self.method)
-            }
+            MessageKind::Request => StartLine::Request(self.method),
             MessageKind::Response => StartLine::Response(self.status, self.response_to),
         };
-        let framing = body::decide(start, self.version, &self.facts, at)?;
-        let is_request = self.kind == MessageKind::Request;
-        let upgrade = framing.switch_after_head || framing.upgrade_requested;
-        let head = Head {
-            version: self.version,
-            method: is_request.then_some(self.method),
-            status: (!is_request).then_some(self.status),
-            body: framing.body,
-            keep_alive: framing.keep_alive,
-            upgrade,
-            h2c_upgrade: framing.upgrade_requested
-                && self.facts.upgrade_h2c
-                && self.facts.http2_settings_count == 1,
-            websocket_upgrade: upgrade && self.facts.upgrade_websocket,
-            expect_continue: is_request && self.version.minor >= 1 && self.facts.expect_continue,
-            transfer_coded: self.facts.other_coding,
-            header_count: self.header_count,
-        };
+        let (head, framing) = body::summarize(
+            start,
+            self.version,
+            &self.facts,
+            self.header_count,
+            self.config.require_host,
+            self.line_start,
+        )?;
         let action = h.on_headers_complete(&head);
         self.framing = framing;
         let body = if action == HeadAction::SkipBody {
@@ -501,83 +466,40 @@ impl Parser {
         data: &'b [u8],
         pos: usize,
     ) -> Result<usize, Error> {
-        let max_end = pos.saturating_add(self.config.max_head_size);
         match self.kind {
             MessageKind::Request => {
-                let m_end = s.token_end(data, pos);
-                if m_end == pos || data.get(m_end) != Some(&b' ') {
-                    return Ok(pos);
-                }
-                let t_start = m_end + 1;
-                let t_end = s.target_end(data, t_start);
-                if t_end == t_start
-                    || t_end - t_start > self.config.max_target_len
-                    || data.get(t_end) != Some(&b' ')
-                {
-                    return Ok(pos);
-                }
-                let v = t_end + 1;
-                let Some(line) = data.get(v..v + 10) else {
+                let Some(line) = line::request_line(s, data, pos, &self.config) else {
                     return Ok(pos);
                 };
-                if &line[..6] != b"HTTP/1"
-                    || line[6] != b'.'
-                    || !line[7].is_ascii_digit()
-                    || &line[8..] != b"\r\n"
-                    || v + 10 > max_end
-                {
-                    return Ok(pos);
-                }
                 self.begin_message(h, pos);
-                let method = &data[pos..m_end];
-                self.method = Method::from_bytes(method);
-                h.on_method(method);
-                h.on_target(&data[t_start..t_end]);
+                self.method = Method::from_bytes(line.method);
+                h.on_method(line.method);
+                h.on_target(line.target);
                 self.version = Version {
                     major: 1,
-                    minor: line[7] - b'0',
+                    minor: line.minor,
                 };
                 h.on_version(self.version);
                 self.state = State::FieldStart;
-                Ok(v + 10)
+                Ok(line.next)
             }
             MessageKind::Response => {
-                let Some(line) = data.get(pos..pos + 13) else {
+                let Some(line) = line::status_line(s, data, pos, &self.config) else {
                     return Ok(pos);
                 };
-                let d = [line[9], line[10], line[11]];
-                if &line[..6] != b"HTTP/1"
-                    || line[6] != b'.'
-                    || !line[7].is_ascii_digit()
-                    || line[8] != b' '
-                    || !d.iter().all(u8::is_ascii_digit)
-                    || d[0] == b'0'
-                {
-                    return Ok(pos);
-                }
-                let (r_start, r_end) = match line[12] {
-                    b' ' => (pos + 13, s.value_end(data, pos + 13)),
-                    _ => (pos + 12, pos + 12),
-                };
-                if data.get(r_end) != Some(&b'\r')
-                    || data.get(r_end + 1) != Some(&b'\n')
-                    || r_end + 2 > max_end
-                {
-                    return Ok(pos);
-                }
                 self.begin_message(h, pos);
                 self.version = Version {
                     major: 1,
-                    minor: line[7] - b'0',
+                    minor: line.minor,
                 };
                 h.on_version(self.version);
-                self.status = d.iter().fold(0u16, |a, &b| a * 10 + u16::from(b - b'0'));
+                self.status = line.status;
                 h.on_status(self.status);
-                if r_end > r_start {
-                    h.on_reason(&data[r_start..r_end]);
+                if !line.reason.is_empty() {
+                    h.on_reason(line.reason);
                 }
                 self.state = State::FieldStart;
-                Ok(r_end + 2)
+                Ok(line.next)
             }
         }
     }
@@ -623,14 +545,13 @@ impl Parser {
         let data = &data[..head_limit];
         let max_headers = self.config.max_headers;
         let mut count = self.header_count;
+        let mut ends = LineEnds::new(s, data, pos);
         let result = loop {
-            let Some(&first) = data.get(pos) else {
+            let cr = ends.next(s, data, pos);
+            if data.get(cr..cr + 2) != Some(b"\r\n") {
                 break Ok(pos);
-            };
-            if first == b'\r' {
-                if data.get(pos + 1) != Some(&b'\n') {
-                    break Ok(pos);
-                }
+            }
+            if cr == pos {
                 self.header_count = count;
                 self.line_start = self.abs(pos);
                 self.head_complete(h)?;
@@ -639,7 +560,7 @@ impl Parser {
             if count >= max_headers {
                 break Ok(pos);
             }
-            let Some(line) = field_line(s, data, pos) else {
+            let Some(line) = line::split_field(s, data, pos, cr) else {
                 break Ok(pos);
             };
             if FOLD && data.get(line.next).is_none_or(|&b| is_ows(b)) {
@@ -649,24 +570,21 @@ impl Parser {
             if TRAILERS {
                 h.on_trailer(name, value);
             } else {
-                match semantics::classify(name) {
-                    FieldKind::Other => {}
-                    // The common case of a valid Host, checked by the scanner.
-                    FieldKind::Host
-                        if s.host_end(&data[..line.value_at + value.len()], line.value_at)
-                            == line.value_at + value.len() =>
-                    {
-                        self.facts.host_count += 1
-                    }
-                    kind => {
-                        self.line_start = self.abs(pos);
-                        self.check_field(kind, value, line.value_at)?;
-                    }
-                }
+                let request = self.kind == MessageKind::Request;
+                semantics::note_whole_field(
+                    s,
+                    request,
+                    data,
+                    &line,
+                    pos,
+                    self.offset,
+                    &mut self.facts,
+                )?;
                 h.on_header(name, value);
             }
             count += 1;
             pos = line.next;
+            ends.pass_crlf();
         };
         self.header_count = count;
         result
@@ -1314,120 +1232,6 @@ impl Parser {
             ),
         }
     }
-}
-
-/// The parts of a whole, well-formed field line.
-struct FieldLine<'b> {
-    name: &'b [u8],
-    /// The value without surrounding whitespace.
-    value: &'b [u8],
-    /// Where the value starts in the input.
-    value_at: usize,
-    /// The start of the next line.
-    next: usize,
-}
-
-/// Finds a field line `name ":" OWS value OWS CRLF` starting at `pos`, if
-/// all of it is in `data` and every byte is valid; `None` sends the line to
-/// the slow path (which also reports the errors).
-///
-/// For a line that fits in one vector, the start of the next line depends
-/// only on the CR mask: a short dependency chain from line to line, while
-/// the name and value checks only steer (well-predicted) branches.
-#[inline(always)]
-fn field_line<'b, S: Scanner>(s: S, data: &'b [u8], pos: usize) -> Option<FieldLine<'b>> {
-    let Some(b) = s.field_block(data, pos) else {
-        return field_line_by_runs(s, data, pos);
-    };
-    let width = b.width;
-    let block = data.get(pos..pos + width)?;
-    // The name ends at the first non-tchar, which must be the colon.
-    let n_rel = b.token_stop.trailing_zeros() as usize;
-    if n_rel == 0 || n_rel >= width || block[n_rel] != b':' {
-        return None;
-    }
-    // OWS after the colon (usually one SP).
-    let mut v_rel = n_rel + 1;
-    while v_rel < width && is_ows(block[v_rel]) {
-        v_rel += 1;
-    }
-    let cr_rel = b.cr.trailing_zeros() as usize;
-    if cr_rel < width {
-        // Valid iff the first non-value byte after the OWS is that CR (the
-        // OWS run stops at the CR, so v_rel <= cr_rel).
-        if (b.value_stop >> v_rel).trailing_zeros() as usize != cr_rel - v_rel
-            || data.get(pos + cr_rel + 1) != Some(&b'\n')
-        {
-            return None;
-        }
-        // The value ends after its last non-whitespace byte before the CR.
-        let mut e_rel = cr_rel;
-        while e_rel > v_rel && is_ows(block[e_rel - 1]) {
-            e_rel -= 1;
-        }
-        return Some(FieldLine {
-            name: block.get(..n_rel)?,
-            value: block.get(v_rel..e_rel)?,
-            value_at: pos + v_rel,
-            next: pos + cr_rel + 2,
-        });
-    }
-    // A long line: the first block holds the name; the value goes on.
-    let mut v = pos + v_rel;
-    if v_rel < width {
-        if b.value_stop >> v_rel != 0 {
-            return None;
-        }
-    } else {
-        // The OWS ran to the end of the block.
-        while v < data.len() && is_ows(data[v]) {
-            v += 1;
-        }
-    }
-    let cr = s.value_end(data, v.max(pos + width));
-    finish_line(data, pos, pos + n_rel, v, cr)
-}
-
-/// [`field_line`] with the run scanners, for a line near the end of the input.
-#[inline(always)]
-fn field_line_by_runs<'b, S: Scanner>(s: S, data: &'b [u8], pos: usize) -> Option<FieldLine<'b>> {
-    let n_end = s.token_end(data, pos);
-    if n_end == pos || data.get(n_end) != Some(&b':') {
-        return None;
-    }
-    let mut v = n_end + 1;
-    while v < data.len() && is_ows(data[v]) {
-        v += 1;
-    }
-    finish_line(data, pos, n_end, v, s.value_end(data, v))
-}
-
-/// Checks the CRLF at `cr` and trims the value's trailing whitespace (more
-/// than the slow path can hold goes to the slow path, which rejects it).
-#[inline(always)]
-fn finish_line(
-    data: &[u8],
-    pos: usize,
-    name_end: usize,
-    value: usize,
-    cr: usize,
-) -> Option<FieldLine<'_>> {
-    if data.get(cr + 1) != Some(&b'\n') || data[cr] != b'\r' {
-        return None;
-    }
-    let mut value_end = cr;
-    while value_end > value && is_ows(data[value_end - 1]) {
-        value_end -= 1;
-    }
-    if cr - value_end > MAX_TRAILING_WS {
-        return None;
-    }
-    Some(FieldLine {
-        name: data.get(pos..name_end)?,
-        value: data.get(value..value_end)?,
-        value_at: value,
-        next: cr + 2,
-    })
 }
 
 /// Runs the engine under the scanner chosen by [`Level::dispatch`].

@@ -79,24 +79,36 @@ pub(crate) trait Scanner: Copy {
     fn host_end(self, data: &[u8], start: usize) -> usize;
     /// First occurrence of `needle`.
     fn find_byte(self, data: &[u8], start: usize, needle: u8) -> usize;
-    /// Classifies one whole vector of input at `pos` for a field line.
-    /// `None` if fewer than a vector's width of bytes remain (and always for
-    /// the scalar scanner). One load answers "where does the name end",
-    /// "where is the CR" and "is the value valid" for short lines.
-    fn field_block(self, data: &[u8], pos: usize) -> Option<FieldBlock>;
+    /// The non-tchar mask of one vector of input at `pos` (bit i: byte
+    /// `pos + i`), for a field name: one load instead of [`Scanner::token_end`]'s
+    /// loop. `None` if fewer than a vector's width of bytes remain (and
+    /// always for the scalar scanner).
+    fn token_block(self, data: &[u8], pos: usize) -> Option<TokenBlock>;
+    /// Bit i set when byte `pos + i` is not a field-value byte (CR, LF,
+    /// another control, DEL) or lies past the end of `data`.
+    fn value_stops(self, data: &[u8], pos: usize) -> u64;
 }
 
-/// Masks over one vector of input: bit i describes byte `pos + i`.
+/// [`Scanner::value_stops`] a byte at a time from the table: the scalar
+/// scanner's answer and the reference for the SIMD ones.
+#[inline]
+pub(crate) fn value_stops_by_table(data: &[u8], pos: usize) -> u64 {
+    (0..64).fold(0u64, |m, i| {
+        let stop = pos
+            .checked_add(i)
+            .and_then(|at| data.get(at))
+            .is_none_or(|&b| !VALUE[b as usize]);
+        m | u64::from(stop) << i
+    })
+}
+
+/// What [`Scanner::token_block`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct FieldBlock {
-    /// How many bytes the masks cover (16 or 32).
+pub(crate) struct TokenBlock {
+    /// How many bytes the mask covers (16 or 32).
     pub width: usize,
-    /// Bytes that are not tchars.
-    pub token_stop: u32,
-    /// Bytes that are not field-value bytes.
-    pub value_stop: u32,
-    /// CR bytes.
-    pub cr: u32,
+    /// Bit i set when byte `pos + i` is not a tchar.
+    pub stops: u32,
 }
 
 /// A computation to run with the best scanner: the engine implements this so
@@ -190,33 +202,41 @@ mod tests {
         }
     }
 
-    /// The masks `field_block` must give, computed from the scalar tables.
-    fn expected_block(data: &[u8], pos: usize, width: usize) -> Option<FieldBlock> {
+    /// The mask `token_block` must give, computed from the scalar table.
+    fn expected_block(data: &[u8], pos: usize, width: usize) -> Option<TokenBlock> {
         let block = data.get(pos..pos.checked_add(width)?)?;
-        let mask = |stop: &dyn Fn(u8) -> bool| {
-            block
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| stop(**b))
-                .fold(0u32, |m, (i, _)| m | 1 << i)
-        };
-        Some(FieldBlock {
-            width,
-            token_stop: mask(&|b| !TCHAR[b as usize]),
-            value_stop: mask(&|b| !VALUE[b as usize]),
-            cr: mask(&|b| b == b'\r'),
-        })
+        let stops = block
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !TCHAR[**b as usize])
+            .fold(0u32, |m, (i, _)| m | 1 << i);
+        Some(TokenBlock { width, stops })
     }
 
     struct Block<'a>(&'a [u8], usize);
     impl ScanTask for Block<'_> {
-        type Output = Option<FieldBlock>;
+        type Output = Option<TokenBlock>;
         fn run<S: Scanner>(self, s: S) -> Self::Output {
-            s.field_block(self.0, self.1)
+            s.token_block(self.0, self.1)
+        }
+    }
+
+    struct Stops<'a>(&'a [u8], usize);
+    impl ScanTask for Stops<'_> {
+        type Output = u64;
+        fn run<S: Scanner>(self, s: S) -> Self::Output {
+            s.value_stops(self.0, self.1)
         }
     }
 
     fn all_levels_agree(data: &[u8], start: usize, needle: u8) {
+        for level in Level::all_available() {
+            assert_eq!(
+                level.dispatch(Stops(data, start)),
+                value_stops_by_table(data, start),
+                "{level:?} value stops of {data:?} at {start}"
+            );
+        }
         for level in Level::all_available() {
             if let Some(got) = level.dispatch(Block(data, start)) {
                 assert_eq!(

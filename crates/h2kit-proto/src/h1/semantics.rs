@@ -6,7 +6,8 @@
 //! feed the same [`ValueParser`], so the two cannot disagree.
 
 use super::error::{Error, ErrorKind};
-use super::scan::{HOST, TCHAR};
+use super::line::FieldLine;
+use super::scan::{HOST, Scanner, TCHAR};
 
 /// A field the parser acts on; everything else is `Other`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +118,51 @@ pub(crate) fn classify(name: &[u8]) -> FieldKind {
     } else {
         FieldKind::Other
     }
+}
+
+/// Records what one whole field line of a head tells the parser: the rule
+/// both whole-line paths (the engine's fast path and the borrowed API's
+/// one-pass path) apply, so they cannot differ. `line` starts at
+/// `data[line_pos]`, and `base` is the stream offset of `data[0]`.
+#[inline(always)]
+pub(crate) fn note_whole_field<S: Scanner>(
+    s: S,
+    request: bool,
+    data: &[u8],
+    line: &FieldLine<'_>,
+    line_pos: usize,
+    base: u64,
+    facts: &mut Facts,
+) -> Result<(), Error> {
+    let value_end = line.value_at + line.value.len();
+    match classify(line.name) {
+        FieldKind::Other => Ok(()),
+        // The common case of a valid Host, checked by the scanner (the bytes
+        // before the value let it use a full-width load).
+        FieldKind::Host if s.host_end(&data[..value_end], line.value_at) == value_end => {
+            facts.host_count += 1;
+            Ok(())
+        }
+        kind => {
+            let line_at = base + line_pos as u64;
+            let value_at = base + line.value_at as u64;
+            ValueParser::new(kind).whole(line.value, value_at, line_at, facts)?;
+            check_conflicts(request, facts, line_at)
+        }
+    }
+}
+
+/// RFC 9112 §6.3 rule 3 and §11.2: Content-Length and Transfer-Encoding in
+/// one request is an error, reported at `line`, the field line that made it so.
+#[inline(always)]
+pub(crate) fn check_conflicts(request: bool, facts: &Facts, line: u64) -> Result<(), Error> {
+    if request && facts.transfer_encoding && facts.content_length.is_some() {
+        return Err(Error::new(
+            ErrorKind::ContentLengthAndTransferEncoding,
+            line,
+        ));
+    }
+    Ok(())
 }
 
 /// Matches input that arrives in pieces against a few candidates, without

@@ -1,7 +1,7 @@
 //! The portable scanner: one table lookup per byte. It is the reference the
 //! SIMD scanners are tested against, and the fallback on CPUs without them.
 
-use super::{FieldBlock, HOST, Scanner, TARGET, TCHAR, VALUE};
+use super::{HOST, Scanner, TARGET, TCHAR, TokenBlock, VALUE, value_stops_by_table};
 
 /// Scans a byte at a time.
 #[derive(Debug, Clone, Copy)]
@@ -34,8 +34,12 @@ impl Scanner for Scalar {
         run_end(data, start, &HOST)
     }
     #[inline(always)]
-    fn field_block(self, _data: &[u8], _pos: usize) -> Option<FieldBlock> {
+    fn token_block(self, _data: &[u8], _pos: usize) -> Option<TokenBlock> {
         None
+    }
+    #[inline(always)]
+    fn value_stops(self, data: &[u8], pos: usize) -> u64 {
+        value_stops_by_table(data, pos)
     }
     #[inline(always)]
     fn find_byte(self, data: &[u8], start: usize, needle: u8) -> usize {

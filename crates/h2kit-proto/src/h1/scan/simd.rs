@@ -19,7 +19,7 @@
 
 use core::arch::x86_64::*;
 
-use super::{FieldBlock, ScanTask, Scanner, is_host_byte, is_tchar};
+use super::{ScanTask, Scanner, TokenBlock, is_host_byte, is_tchar};
 
 /// Proof that this CPU has AVX2: only [`Avx2::detect`] makes one.
 #[derive(Debug, Clone, Copy)]
@@ -285,23 +285,101 @@ unsafe fn scan32(data: &[u8], start: usize, class: Class) -> usize {
     unsafe { scan16(data, i, class) }
 }
 
+/// The 64 bytes from `pos`, if `data` has them.
+#[inline(always)]
+fn bytes64(data: &[u8], pos: usize) -> Option<&[u8; 64]> {
+    data.get(pos..pos.checked_add(64)?)
+        .and_then(|w| <&[u8; 64]>::try_from(w).ok())
+}
+
+/// For [`Scanner::value_stops`] near the end of `data`, where fewer than 64
+/// bytes are left from `pos`: the 64 bytes to classify and how to turn
+/// their stop mask `m` into the answer, `m >> shift | past_end`. They are
+/// the last 64 bytes of `data`, or, for shorter data, `buf` holding the
+/// rest padded with NULs (which are stops).
+#[inline(always)]
+fn value_stops_tail<'a>(
+    data: &'a [u8],
+    pos: usize,
+    buf: &'a mut [u8; 64],
+) -> (&'a [u8; 64], u32, u64) {
+    let rest = data.len().saturating_sub(pos).min(63);
+    let past_end = u64::MAX << rest;
+    match data.len().checked_sub(64).and_then(|at| bytes64(data, at)) {
+        // Byte `pos + i` is bit `i + 64 - rest` of the last 64.
+        Some(last) if rest > 0 => (last, 64 - rest as u32, past_end),
+        _ => {
+            if let Some(tail) = data.get(pos..pos + rest) {
+                buf[..rest].copy_from_slice(tail);
+            }
+            (buf, 0, past_end)
+        }
+    }
+}
+
+/// The value-stop mask of 64 bytes with AVX2.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[inline(always)]
+unsafe fn value_stops32(bytes: &[u8; 64]) -> u64 {
+    // SAFETY: both 32-byte loads lie inside the 64-byte array; the caller
+    // guarantees AVX2.
+    unsafe {
+        let lo = _mm256_loadu_si256(bytes.as_ptr().cast());
+        let hi = _mm256_loadu_si256(bytes.as_ptr().add(32).cast());
+        u64::from(stop_mask32(lo, Class::Value)) | u64::from(stop_mask32(hi, Class::Value)) << 32
+    }
+}
+
+/// The value-stop mask of 64 bytes with SSSE3.
+///
+/// # Safety
+/// The CPU must support SSSE3.
+#[inline(always)]
+unsafe fn value_stops16(bytes: &[u8; 64]) -> u64 {
+    // A loop, not a closure: a closure would not be compiled for SSSE3, and
+    // the intrinsics in it would not be inlined.
+    let mut m = 0u64;
+    for i in 0..4 {
+        // SAFETY: the 16-byte load at 16 * i lies inside the 64-byte array;
+        // the caller guarantees SSSE3.
+        let part = unsafe {
+            stop_mask16(
+                _mm_loadu_si128(bytes.as_ptr().add(16 * i).cast()),
+                Class::Value,
+            )
+        };
+        m |= u64::from(part) << (16 * i);
+    }
+    m
+}
+
 impl Scanner for Avx2 {
     #[inline(always)]
-    fn field_block(self, data: &[u8], pos: usize) -> Option<FieldBlock> {
+    fn value_stops(self, data: &[u8], pos: usize) -> u64 {
+        // SAFETY (both): `self` proves AVX2.
+        if let Some(bytes) = bytes64(data, pos) {
+            return unsafe { value_stops32(bytes) };
+        }
+        let mut buf = [0u8; 64];
+        let (bytes, shift, past_end) = value_stops_tail(data, pos, &mut buf);
+        unsafe { value_stops32(bytes) >> shift | past_end }
+    }
+    #[inline(always)]
+    fn token_block(self, data: &[u8], pos: usize) -> Option<TokenBlock> {
         if pos.checked_add(32)? > data.len() {
             return None;
         }
         // SAFETY: pos + 32 <= len, so the load is inside `data`; `self`
         // proves AVX2.
-        unsafe {
-            let v = _mm256_loadu_si256(data.as_ptr().add(pos).cast());
-            Some(FieldBlock {
-                width: 32,
-                token_stop: stop_mask32(v, Class::Token),
-                value_stop: stop_mask32(v, Class::Value),
-                cr: stop_mask32(v, Class::Byte(b'\r')),
-            })
-        }
+        let stops = unsafe {
+            stop_mask32(
+                _mm256_loadu_si256(data.as_ptr().add(pos).cast()),
+                Class::Token,
+            )
+        };
+        Some(TokenBlock { width: 32, stops })
     }
     #[inline(always)]
     fn token_end(self, data: &[u8], start: usize) -> usize {
@@ -332,21 +410,25 @@ impl Scanner for Avx2 {
 
 impl Scanner for Sse42 {
     #[inline(always)]
-    fn field_block(self, data: &[u8], pos: usize) -> Option<FieldBlock> {
+    fn value_stops(self, data: &[u8], pos: usize) -> u64 {
+        // SAFETY (both): `self` proves SSSE3.
+        if let Some(bytes) = bytes64(data, pos) {
+            return unsafe { value_stops16(bytes) };
+        }
+        let mut buf = [0u8; 64];
+        let (bytes, shift, past_end) = value_stops_tail(data, pos, &mut buf);
+        unsafe { value_stops16(bytes) >> shift | past_end }
+    }
+    #[inline(always)]
+    fn token_block(self, data: &[u8], pos: usize) -> Option<TokenBlock> {
         if pos.checked_add(16)? > data.len() {
             return None;
         }
         // SAFETY: pos + 16 <= len, so the load is inside `data`; `self`
         // proves SSSE3.
-        unsafe {
-            let v = _mm_loadu_si128(data.as_ptr().add(pos).cast());
-            Some(FieldBlock {
-                width: 16,
-                token_stop: stop_mask16(v, Class::Token),
-                value_stop: stop_mask16(v, Class::Value),
-                cr: stop_mask16(v, Class::Byte(b'\r')),
-            })
-        }
+        let stops =
+            unsafe { stop_mask16(_mm_loadu_si128(data.as_ptr().add(pos).cast()), Class::Token) };
+        Some(TokenBlock { width: 16, stops })
     }
     #[inline(always)]
     fn token_end(self, data: &[u8], start: usize) -> usize {
