@@ -49,9 +49,18 @@ impl StreamMap {
     }
     pub fn insert(&mut self, mut stream: Stream) {
         let id = stream.id;
-        stream.counted_active = false;
-        self.map.insert(id.value(), stream);
-        self.mark_active(id);
+        // Counted here rather than by `mark_active`, saving a second
+        // lookup in a table that is usually cold by the time a request
+        // arrives.
+        stream.counted_active = stream.state.is_active();
+        if stream.counted_active {
+            *self.counter(id) += 1;
+        }
+        if let Some(old) = self.map.insert(id.value(), stream) {
+            if old.counted_active {
+                *self.counter(id) -= 1;
+            }
+        }
     }
     pub fn remove(&mut self, id: StreamId) -> Option<Stream> {
         let stream = self.map.remove(&id.value())?;
