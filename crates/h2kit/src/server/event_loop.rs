@@ -12,7 +12,7 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Wake, Waker};
@@ -24,6 +24,9 @@ const WAKE: Token = Token(usize::MAX);
 /// Reads per connection per wake-up, so one busy peer cannot starve the
 /// others.
 const READS_PER_TURN: usize = 16;
+
+/// Most pieces handed to one `writev`.
+const MAX_SLICES: usize = 64;
 const READ_BUF: usize = 64 * 1024;
 
 /// Starts the loop thread.
@@ -304,8 +307,10 @@ impl EventLoop {
             }
             conn.session.dispatch_jobs();
             conn.session.flush();
-            while conn.writable && !conn.session.output().is_empty() {
-                match conn.stream.write(conn.session.output()) {
+            while conn.writable && conn.session.output_len() > 0 {
+                let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+                let count = conn.session.output_slices(&mut slices);
+                match conn.stream.write_vectored(&slices[..count]) {
                     Ok(n) => {
                         conn.session.consume_output(n);
                         progress = true;

@@ -6,7 +6,7 @@
 
 use super::Shared;
 use super::session::Session;
-use std::io;
+use std::io::{self, IoSlice};
 use std::sync::Arc;
 use std::task::{Wake, Waker};
 use std::thread::JoinHandle;
@@ -17,6 +17,9 @@ use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
 const READ_BUF: usize = 64 * 1024;
+
+/// Most pieces handed to one `writev`.
+const MAX_SLICES: usize = 64;
 
 /// Starts the runtime on a thread of its own, which returns once every
 /// connection is done after a shutdown.
@@ -135,11 +138,13 @@ async fn serve(stream: TcpStream, peer: std::net::SocketAddr, shared: Arc<Shared
         session.dispatch_jobs();
         session.flush();
         // Write what is ready.
-        while !failed && !session.output().is_empty() {
-            match stream.try_write(session.output()) {
+        while !failed && session.output_len() > 0 {
+            let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+            let count = session.output_slices(&mut slices);
+            match stream.try_write_vectored(&slices[..count]) {
                 Ok(n) => {
                     session.consume_output(n);
-                    if session.output().is_empty() {
+                    if session.output_len() == 0 {
                         // Writing may let the core emit more.
                         session.flush();
                     }
@@ -156,7 +161,7 @@ async fn serve(stream: TcpStream, peer: std::net::SocketAddr, shared: Arc<Shared
         if session.wants_read() {
             interest = Some(Interest::READABLE);
         }
-        if !session.output().is_empty() {
+        if session.output_len() > 0 {
             interest = Some(interest.map_or(Interest::WRITABLE, |i| i | Interest::WRITABLE));
         }
         let deadline = session.poll_timeout().map(tokio::time::Instant::from_std);

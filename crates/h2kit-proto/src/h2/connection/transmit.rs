@@ -68,13 +68,21 @@ impl Sink for Vectored<'_> {
         &mut self.scratch
     }
     fn payload(&mut self, data: Bytes) {
+        // Small payloads are cheaper to copy than to write as a piece of
+        // their own (each iovec costs the kernel too).
+        if data.len() < COPY_BELOW {
+            self.scratch.extend_from_slice(&data);
+            return;
+        }
         self.flush();
         self.flushed += data.len();
-        if !data.is_empty() {
-            self.chunks.push(data);
-        }
+        self.chunks.push(data);
     }
 }
+
+/// DATA payloads shorter than this are copied into the vectored output's
+/// scratch buffer rather than referenced.
+const COPY_BELOW: usize = 4096;
 
 /// What writing one frame of a stream left behind.
 enum FrameResult {

@@ -26,26 +26,34 @@ pub(super) mod digits;
 mod h1;
 mod h2;
 pub(crate) mod mailbox;
+mod output;
 mod source;
 mod trace;
 
 use super::Shared;
 use crate::Body;
 use crate::handler::{ConnInfo, Handler, Protocol, TlsInfo};
-use bytes::{Buf, BufMut, BytesMut};
+use bytes::{BufMut, BytesMut};
 use h2kit_proto::h2::{Connection, PREFACE, Role};
 use http::Request;
 use mailbox::{Mail, Mailbox, Responder};
+use output::Output;
 use std::collections::VecDeque;
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::task::Waker;
 use std::time::Instant;
 
 /// Reading stops while this many octets wait to be written, so a peer that
-/// does not read cannot make the server buffer without bound.
-const OUTPUT_HIGH_WATER: usize = 256 * 1024;
+/// does not read cannot make the server buffer without bound. Most of it is
+/// large DATA payloads queued by reference (shared with the bodies they
+/// come from); copies count against [`COPIED_HIGH_WATER`] as well.
+const OUTPUT_HIGH_WATER: usize = 1024 * 1024;
+
+/// The part of the output the session copied (frame headers, small
+/// payloads, HTTP/1 messages, TLS records) is bounded tighter.
+const COPIED_HIGH_WATER: usize = 256 * 1024;
 
 /// A request waiting to be handled, with the way back for its response.
 pub(crate) struct Job {
@@ -69,6 +77,11 @@ pub(super) fn no_body_status(status: http::StatusCode) -> bool {
     status.is_informational()
         || status == http::StatusCode::NO_CONTENT
         || status == http::StatusCode::NOT_MODIFIED
+}
+
+/// Whether `out` has reached one of its bounds.
+fn output_full(out: &Output) -> bool {
+    out.len() >= OUTPUT_HIGH_WATER || out.copied_len() >= COPIED_HIGH_WATER
 }
 
 /// Calls a handler that never blocks on the calling thread; `None` when
@@ -117,7 +130,9 @@ pub(crate) struct Session {
     tls_info: Option<TlsInfo>,
     phase: Phase,
     /// Octets to write to the socket (ciphertext under TLS).
-    out: BytesMut,
+    out: Output,
+    /// Scratch for the chunks of a vectored HTTP/2 write.
+    chunks: Vec<bytes::Bytes>,
     /// Plaintext scratch between the core and TLS.
     plain: BytesMut,
     tracer: Option<trace::FrameTracer>,
@@ -180,7 +195,8 @@ impl Session {
             tls,
             tls_info: None,
             phase,
-            out: BytesMut::new(),
+            out: Output::default(),
+            chunks: Vec::new(),
             plain: BytesMut::new(),
             tracer,
             mail: Vec::new(),
@@ -363,7 +379,7 @@ impl Session {
         let out = if self.tls_info.is_some() {
             &mut self.plain
         } else {
-            &mut self.out
+            self.out.tail_mut()
         };
         Some(f(h1, &mut self.ctx, out))
     }
@@ -430,7 +446,7 @@ impl Session {
             self.tls_encode(&mut tls);
             self.tls = Some(tls);
         }
-        if self.out.len() >= OUTPUT_HIGH_WATER && self.stalled_since.is_none() {
+        if self.output_full() && self.stalled_since.is_none() {
             self.stalled_since = Some(Instant::now());
         }
     }
@@ -448,16 +464,24 @@ impl Session {
             let more_bodies = h2.pump(&mut self.ctx);
             h2.process_events(&mut self.ctx);
             let mut sent = 0;
-            while self.out.len() < OUTPUT_HIGH_WATER {
+            while !output_full(&self.out) {
                 let n = match &mut self.tls {
-                    None => {
-                        let start = self.out.len();
-                        let n = h2.conn.poll_transmit(&mut self.out);
-                        if let Some(tracer) = &mut self.tracer {
-                            tracer.sent(&self.out[start..]);
+                    None => match &mut self.tracer {
+                        // Cleartext: DATA payloads are queued as they are,
+                        // for a vectored write without a copy.
+                        None => {
+                            let n = h2.conn.poll_transmit_vectored(&mut self.chunks);
+                            self.out.push_chunks(&mut self.chunks);
+                            n
                         }
-                        n
-                    }
+                        Some(tracer) => {
+                            let tail = self.out.tail_mut();
+                            let start = tail.len();
+                            let n = h2.conn.poll_transmit(tail);
+                            tracer.sent(&tail[start..]);
+                            n
+                        }
+                    },
                     Some(tls) => {
                         self.plain.clear();
                         let n = h2.conn.poll_transmit(&mut self.plain);
@@ -478,7 +502,7 @@ impl Session {
             // Sending emptied stream buffers that bodies with more ready
             // can refill now: one write then carries up to the high-water
             // mark instead of one buffer's worth.
-            if !more_bodies || sent == 0 || self.out.len() >= OUTPUT_HIGH_WATER {
+            if !more_bodies || sent == 0 || output_full(&self.out) {
                 break;
             }
         }
@@ -508,8 +532,8 @@ impl Session {
         self.mail = mail;
         // Under TLS the bound counts the ciphertext not yet written.
         let high_water = match self.tls {
-            Some(_) => OUTPUT_HIGH_WATER.saturating_sub(self.out.len()),
-            None => OUTPUT_HIGH_WATER,
+            Some(_) => COPIED_HIGH_WATER.saturating_sub(self.out.len()),
+            None => COPIED_HIGH_WATER,
         };
         let switch = self
             .with_h1(|h1, ctx, out| h1.pump(ctx, out, high_water))
@@ -544,7 +568,7 @@ impl Session {
 
     fn tls_encode(&mut self, tls: &mut rustls::ServerConnection) {
         while tls.wants_write() {
-            let mut w = (&mut self.out).writer();
+            let mut w = self.out.tail_mut().writer();
             if tls.write_tls(&mut w).is_err() {
                 break;
             }
@@ -552,30 +576,37 @@ impl Session {
     }
 
     fn queue_plain(&mut self, bytes: &[u8]) {
-        self.out.extend_from_slice(bytes);
+        self.out.tail_mut().extend_from_slice(bytes);
     }
 
-    /// The octets to write next.
-    pub fn output(&self) -> &[u8] {
-        &self.out
+    fn output_full(&self) -> bool {
+        output_full(&self.out)
     }
 
-    /// `n` octets of [`output`](Session::output) were written.
+    /// Octets waiting to be written.
+    pub fn output_len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Fills `dst` with the next pieces to write, for `write_vectored`;
+    /// returns how many.
+    pub fn output_slices<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
+        self.out.slices(dst)
+    }
+
+    /// `n` octets of the output were written.
     pub fn consume_output(&mut self, n: usize) {
         if n > 0 {
             self.stalled_since = None;
         }
-        self.out.advance(n);
-        if self.out.is_empty() && self.out.capacity() > 4 * OUTPUT_HIGH_WATER {
-            self.out = BytesMut::new();
-        }
+        self.out.consume(n);
     }
 
     /// Takes all pending output, for a driver that writes without holding
     /// the session.
     pub fn take_output(&mut self) -> BytesMut {
         self.stalled_since = None;
-        std::mem::take(&mut self.out)
+        self.out.take_all()
     }
 
     /// True when the driver should read more from the socket.
@@ -584,7 +615,7 @@ impl Session {
             Phase::H1(h1) => h1.wants_read(),
             _ => true,
         };
-        protocol_wants && !self.finished && !self.peer_eof && self.out.len() < OUTPUT_HIGH_WATER
+        protocol_wants && !self.finished && !self.peer_eof && !self.output_full()
     }
 
     /// True once the connection should be closed: nothing more will be
@@ -771,7 +802,7 @@ mod tests {
         for _ in 0..100 {
             session.flush();
         }
-        let pending = session.output().len();
+        let pending = session.output_len();
         assert!(pending > 0, "the server had output to send");
         assert!(
             pending < 2 * OUTPUT_HIGH_WATER,
@@ -787,8 +818,8 @@ mod tests {
         assert!(session.wants_read(), "reading resumes once output drains");
         client.recv(&taken).unwrap();
         session.flush();
-        assert!(!session.output().is_empty(), "output resumes");
-        assert!(session.output().len() < 2 * OUTPUT_HIGH_WATER);
+        assert!(session.output_len() > 0, "output resumes");
+        assert!(session.output_len() < 2 * OUTPUT_HIGH_WATER);
         // A peer that stops reading for the idle timeout is closed.
         let stuck_at = Instant::now();
         let deadline = session.poll_timeout().unwrap();
@@ -813,10 +844,10 @@ mod tests {
         session.on_read(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", now);
         session.dispatch_jobs();
         session.flush();
-        assert!(session.output().starts_with(b"HTTP/1.1 200 OK\r\n"));
+        assert!(session.out.to_vec().starts_with(b"HTTP/1.1 200 OK\r\n"));
         assert_eq!(session.in_flight(), 1, "the 4 MiB body is still going out");
         assert!(
-            session.output().len() < 2 * OUTPUT_HIGH_WATER,
+            session.output_len() < 2 * OUTPUT_HIGH_WATER,
             "HTTP/1.1 output is bounded too"
         );
     }
@@ -870,8 +901,8 @@ mod tests {
         assert!(deadline <= now + Duration::from_secs(10));
         session.handle_timeout(deadline);
         session.flush();
-        assert!(session.output().starts_with(b"HTTP/1.1 408 "));
-        let n = session.output().len();
+        assert!(session.out.to_vec().starts_with(b"HTTP/1.1 408 "));
+        let n = session.output_len();
         session.consume_output(n);
         assert!(session.is_done(deadline));
     }
