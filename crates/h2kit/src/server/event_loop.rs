@@ -26,7 +26,7 @@ const WAKE: Token = Token(usize::MAX);
 const READS_PER_TURN: usize = 16;
 
 /// Most pieces handed to one `writev`.
-const MAX_SLICES: usize = 64;
+const MAX_SLICES: usize = 16;
 const READ_BUF: usize = 64 * 1024;
 
 /// Starts the loop thread.

@@ -19,7 +19,7 @@ use tokio::task::JoinSet;
 const READ_BUF: usize = 64 * 1024;
 
 /// Most pieces handed to one `writev`.
-const MAX_SLICES: usize = 64;
+const MAX_SLICES: usize = 16;
 
 /// Starts the runtime on a thread of its own, which returns once every
 /// connection is done after a shutdown.

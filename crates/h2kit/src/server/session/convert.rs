@@ -13,8 +13,35 @@ use http::{HeaderMap, Method, Request, Uri, Version};
 #[derive(Debug)]
 pub(crate) struct Unrepresentable(pub &'static str);
 
+/// The `:authority` a connection's requests carry is nearly always the
+/// same: parsed once, then shared (an `Authority` clone is a reference
+/// count).
+#[derive(Default)]
+pub(crate) struct AuthorityCache {
+    last: Option<(bytes::Bytes, Authority)>,
+}
+
+impl AuthorityCache {
+    /// `raw` as an `Authority`, from the cache when it is the last one seen.
+    pub fn parse(&mut self, raw: bytes::Bytes) -> Result<Authority, Unrepresentable> {
+        if let Some((seen, parsed)) = &self.last {
+            if *seen == raw {
+                return Ok(parsed.clone());
+            }
+        }
+        let parsed = Authority::from_maybe_shared(raw.clone())
+            .map_err(|_| Unrepresentable("invalid :authority"))?;
+        self.last = Some((raw, parsed.clone()));
+        Ok(parsed)
+    }
+}
+
 /// Builds an `http::Request` head from a decoded HTTP/2 request.
-pub(crate) fn request<B>(head: RequestHead, body: B) -> Result<Request<B>, Unrepresentable> {
+pub(crate) fn request<B>(
+    head: RequestHead,
+    body: B,
+    authorities: &mut AuthorityCache,
+) -> Result<Request<B>, Unrepresentable> {
     let method = Method::from_bytes(&head.method)
         .map_err(|_| Unrepresentable("method not representable"))?;
     let mut parts = http::uri::Parts::default();
@@ -23,10 +50,7 @@ pub(crate) fn request<B>(head: RequestHead, body: B) -> Result<Request<B>, Unrep
             Some(Scheme::try_from(&scheme[..]).map_err(|_| Unrepresentable("invalid :scheme"))?);
     }
     if let Some(authority) = head.authority {
-        parts.authority = Some(
-            Authority::from_maybe_shared(authority)
-                .map_err(|_| Unrepresentable("invalid :authority"))?,
-        );
+        parts.authority = Some(authorities.parse(authority)?);
     }
     if let Some(path) = head.path {
         parts.path_and_query = Some(
@@ -98,7 +122,7 @@ mod tests {
 
     #[test]
     fn a_request_head_becomes_an_http_request() {
-        let req = request(head("/a/b?c=d"), ()).unwrap();
+        let req = request(head("/a/b?c=d"), (), &mut AuthorityCache::default()).unwrap();
         assert_eq!(req.method(), Method::GET);
         assert_eq!(req.uri(), "https://example.com:8443/a/b?c=d");
         assert_eq!(req.version(), Version::HTTP_2);
@@ -110,8 +134,21 @@ mod tests {
     fn a_request_without_authority_keeps_its_path() {
         let mut h = head("/x");
         h.authority = None;
-        let req = request(h, ()).unwrap();
+        let req = request(h, (), &mut AuthorityCache::default()).unwrap();
         assert_eq!(req.uri(), "/x");
+    }
+
+    #[test]
+    fn the_authority_cache_answers_for_the_last_authority_only() {
+        let mut cache = AuthorityCache::default();
+        let a = cache.parse(Bytes::from_static(b"a.example:8443")).unwrap();
+        assert_eq!(a.as_str(), "a.example:8443");
+        let again = cache.parse(Bytes::from_static(b"a.example:8443")).unwrap();
+        assert_eq!(again, a);
+        let b = cache.parse(Bytes::from_static(b"b.example")).unwrap();
+        assert_eq!(b.as_str(), "b.example");
+        assert!(cache.parse(Bytes::from_static(b"bad host")).is_err());
+        assert_eq!(cache.parse(Bytes::from_static(b"b.example")).unwrap(), b);
     }
 
     #[test]

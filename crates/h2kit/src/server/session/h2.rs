@@ -56,6 +56,7 @@ pub(super) struct H2 {
     /// response body still being sent. Short responses finish in `respond`
     /// and never join, so pumping costs nothing for them.
     pumping: Vec<u32>,
+    authorities: convert::AuthorityCache,
 }
 
 impl H2 {
@@ -68,6 +69,7 @@ impl H2 {
             refs: Vec::new(),
             date: None,
             pumping: Vec::new(),
+            authorities: convert::AuthorityCache::default(),
         }
     }
 
@@ -165,10 +167,10 @@ impl H2 {
             .conn
             .peer_settings()
             .enable_push
-            .then(|| push_origin(&head))
+            .then(|| push_origin(&head, &mut self.authorities))
             .flatten();
         let pusher = origin.map(|o| Pusher::new(ctx.mailbox.clone(), id, Some(o)));
-        match convert::request(*head, body) {
+        match convert::request(*head, body, &mut self.authorities) {
             Ok(mut request) => {
                 request.extensions_mut().insert(self.info.clone());
                 if let Some(pusher) = pusher {
@@ -507,9 +509,10 @@ fn recycle<'a, 'b>(mut v: Vec<FieldRef<'a>>) -> Vec<FieldRef<'b>> {
 /// in a form `http` accepts.
 fn push_origin(
     head: &h2kit_proto::h2::RequestHead,
+    authorities: &mut convert::AuthorityCache,
 ) -> Option<(http::uri::Scheme, http::uri::Authority)> {
     let scheme = http::uri::Scheme::try_from(head.scheme.as_deref()?).ok()?;
-    let authority = http::uri::Authority::from_maybe_shared(head.authority.clone()?).ok()?;
+    let authority = authorities.parse(head.authority.clone()?).ok()?;
     Some((scheme, authority))
 }
 
