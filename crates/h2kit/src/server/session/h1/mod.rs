@@ -221,11 +221,9 @@ impl H1 {
                     return None;
                 }
                 Reply::Ready(_) => {
-                    let Reply::Ready(response) = std::mem::replace(&mut ex.reply, Reply::Done)
-                    else {
-                        unreachable!("matched just above");
-                    };
-                    self.start_response(ctx, response, out);
+                    if let Reply::Ready(response) = std::mem::replace(&mut ex.reply, Reply::Done) {
+                        self.start_response(ctx, response, out);
+                    }
                 }
                 Reply::Sending { source, framing } => {
                     match send_body(source, framing, out, high_water, ctx) {
