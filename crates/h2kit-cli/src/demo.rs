@@ -8,6 +8,9 @@
 //!   `name: value`;
 //! - `GET /hello` → 200, the 12 bytes `hello world\n` (what the benchmark
 //!   lab asks every server for);
+//! - `GET /push` → 200, a small HTML page, with `/push/style.css` pushed
+//!   alongside it over HTTP/2 when the client accepts pushes (try
+//!   `nghttp -v http://127.0.0.1:8080/push`);
 //! - `GET /bytes/{n}[?chunk=c]` → 200, exactly `n` bytes (the lab's 1 GiB
 //!   single-stream transfer), streamed in chunks of `c` bytes (default and
 //!   most 1 MiB), slices of one shared block pulled as the client reads
@@ -129,10 +132,14 @@ impl Handler for Demo {
                     .insert(CONTENT_TYPE, HeaderValue::from_static(TEXT));
                 response
             }
+            ("/push", &Method::GET | &Method::HEAD) => push_page(&req),
+            ("/push/style.css", &Method::GET | &Method::HEAD) => style_sheet(),
             (path, &Method::GET) if path.starts_with("/bytes/") => {
                 self.bytes(&path["/bytes/".len()..], req.uri().query())
             }
-            ("/" | "/large" | "/headers" | "/hello", _) => not_allowed("GET, HEAD"),
+            ("/" | "/large" | "/headers" | "/hello" | "/push" | "/push/style.css", _) => {
+                not_allowed("GET, HEAD")
+            }
             ("/echo", _) => not_allowed("POST, PUT"),
             _ => {
                 let mut response = text("not found\n".to_owned());
@@ -147,6 +154,39 @@ impl Handler for Demo {
     }
 }
 
+/// The style sheet `/push` pushes (and serves to a client that asks).
+const STYLE: &str = "body { font-family: sans-serif; color: #234; }\n";
+
+/// `/push`: a page whose style sheet is pushed with it when the client
+/// accepts pushes (HTTP/2 only; over HTTP/1.1 the browser asks for it).
+fn push_page(req: &Request<Body>) -> Response<Body> {
+    if let Some(pusher) = req.extensions().get::<h2kit::push::Pusher>() {
+        let style = Request::get("/push/style.css").body(());
+        if let Ok(pushed) = style
+            .map_err(|_| ())
+            .and_then(|r| pusher.push(r).map_err(|_| ()))
+        {
+            pushed.send(style_sheet());
+        }
+    }
+    let mut response = Response::new(Body::from(
+        "<!doctype html><link rel=stylesheet href=/push/style.css>\n<p>The style sheet came pushed.\n",
+    ));
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+}
+
+fn style_sheet() -> Response<Body> {
+    let mut response = Response::new(Body::from(STYLE));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/css"));
+    response
+}
+
 fn root_page(req: &Request<Body>) -> String {
     let protocol = req
         .extensions()
@@ -158,7 +198,8 @@ fn root_page(req: &Request<Body>) -> String {
          POST /echo     echoes the request body\n\
          GET  /large    1,048,576 bytes\n\
          GET  /headers  the request headers, one per line\n\
-         GET  /bytes/N  exactly N bytes, streamed (?chunk=C: in C-byte chunks)\n"
+         GET  /bytes/N  exactly N bytes, streamed (?chunk=C: in C-byte chunks)\n\
+         GET  /push     a page whose style sheet is pushed with it (HTTP/2)\n"
     )
 }
 
@@ -244,6 +285,19 @@ mod tests {
         assert_eq!(call("GET", "/bytes/10?chunk=0", Body::empty()).0, 400);
         assert_eq!(call("GET", "/bytes/10?chunk=2000000", Body::empty()).0, 400);
         assert_eq!(call("GET", "/bytes/10?size=1", Body::empty()).0, 400);
+    }
+
+    #[test]
+    fn push_page_and_its_style_sheet() {
+        // Without HTTP/2 there is no Pusher: the page alone.
+        let (status, headers, body) = call("GET", "/push", Body::empty());
+        assert_eq!(status, 200);
+        assert_eq!(headers[CONTENT_TYPE], "text/html; charset=utf-8");
+        assert!(body.starts_with(b"<!doctype html>"));
+        let (status, headers, body) = call("GET", "/push/style.css", Body::empty());
+        assert_eq!(status, 200);
+        assert_eq!(headers[CONTENT_TYPE], "text/css");
+        assert_eq!(body, STYLE.as_bytes());
     }
 
     #[test]

@@ -293,6 +293,39 @@ fn server_push_from_the_handler(dispatch: Dispatch) {
     t.server.join();
 }
 
+/// RFC 9113 §8.4.2: a push the handler abandons is cancelled (RST_STREAM
+/// with CANCEL on the promised stream); the page still arrives.
+fn an_abandoned_push_is_cancelled(dispatch: Dispatch) {
+    let t = start(dispatch, false);
+    let addr = t.server.local_addr();
+    run(async move {
+        let client = connect_h2c(addr).await;
+        let mut client = client.ready().await.unwrap();
+        let (mut response, _) = client
+            .send_request(request("GET", "/push-abandoned"), true)
+            .unwrap();
+        let mut promises = response.push_promises();
+        let page = async {
+            let mut body = response.await.unwrap().into_body();
+            let mut page = Vec::new();
+            while let Some(chunk) = body.data().await {
+                page.extend_from_slice(&chunk.unwrap());
+            }
+            page
+        };
+        let pushed = async {
+            let promise = promises.push_promise().await.expect("a promise").unwrap();
+            let (_, response) = promise.into_parts();
+            response.await.map(|_| ()).unwrap_err()
+        };
+        let (page, err) = tokio::join!(page, pushed);
+        assert_eq!(page, b"page");
+        assert_eq!(err.reason(), Some(h2::Reason::CANCEL), "{err:?}");
+    });
+    t.server.shutdown(Duration::from_secs(1));
+    t.server.join();
+}
+
 /// Asks `/push` for a page and checks the page and its two pushes.
 async fn check_push(client: Client) {
     let mut client = client.ready().await.unwrap();
@@ -342,4 +375,5 @@ tests_per_model!(
     graceful_shutdown_loses_nothing,
     inline_handler,
     server_push_from_the_handler,
+    an_abandoned_push_is_cancelled,
 );

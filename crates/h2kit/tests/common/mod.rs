@@ -52,6 +52,17 @@ pub fn site(arrived: Arc<AtomicUsize>) -> impl Fn(Request<Body>) -> Response<Bod
             });
             Response::new(Body::from("page"))
         }
+        "/push-abandoned" => {
+            // Promises a push, then drops its sink unsent.
+            if let Some(pusher) = req.extensions().get::<h2kit::push::Pusher>() {
+                drop(
+                    pusher
+                        .push(Request::get("/never").body(()).unwrap())
+                        .unwrap(),
+                );
+            }
+            Response::new(Body::from("page"))
+        }
         "/slow" => {
             arrived.fetch_add(1, Ordering::SeqCst);
             std::thread::sleep(Duration::from_millis(300));

@@ -263,8 +263,18 @@ impl H2 {
                 request,
             } => self.promise(parent, token, request),
             Mail::Pushed { token, response } => {
-                if let Some(id) = self.promised.remove(&token) {
-                    self.respond(ctx, id, response);
+                let Some(id) = self.promised.remove(&token) else {
+                    return; // the push was refused or reset already
+                };
+                match response {
+                    Some(response) => self.respond(ctx, id, Some(response)),
+                    None => {
+                        // Abandoned by the handler: §8.4.2 lets a server
+                        // cancel a push it will not complete with CANCEL.
+                        tracing::debug!(stream = id, "push abandoned");
+                        let _ = self.conn.reset(StreamId::new(id), ErrorCode::CANCEL);
+                        self.slots.remove(&id);
+                    }
                 }
             }
         }
