@@ -891,6 +891,39 @@ mod tests {
     }
 
     #[test]
+    fn an_http11_upload_cut_short_by_the_peer_ends_the_connection() {
+        let now = Instant::now();
+        let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let (shared, held) = hoarding_shared();
+        let mut session = Session::new(shared, addr, addr, Waker::noop().clone(), now).unwrap();
+        session.on_read(
+            b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n0123456789",
+            now,
+        );
+        session.dispatch_jobs();
+        session.flush();
+        session.on_eof();
+        session.flush();
+        let n = session.output_len();
+        session.consume_output(n);
+        assert!(
+            session.is_done(now),
+            "nothing more can come: the connection ends"
+        );
+        let mut body = held.lock().unwrap().pop().unwrap();
+        let mut read = 0;
+        let err = loop {
+            match body.next_chunk() {
+                Some(Ok(chunk)) => read += chunk.len(),
+                Some(Err(err)) => break err,
+                None => panic!("a cut-short body must not end cleanly"),
+            }
+        };
+        assert_eq!(read, 10);
+        assert_eq!(err, crate::BodyError::Aborted);
+    }
+
+    #[test]
     fn rfc9110_15_5_9_a_slow_request_head_gets_408() {
         let now = Instant::now();
         let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();

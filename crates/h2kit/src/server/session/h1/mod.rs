@@ -102,7 +102,7 @@ pub(super) struct H1 {
 }
 
 impl H1 {
-    /// A connection whose first bytes (`seen`) were not an HTTP/2 preface.
+    /// An HTTP/1.x connection; its first bytes go to [`receive`](H1::receive).
     pub fn new(info: ConnInfo, ctx: &Ctx, head_timeout: Duration, now: Instant) -> H1 {
         H1 {
             parser: Parser::request(),
@@ -363,11 +363,12 @@ impl H1 {
             }
         }
         if self.eof {
-            if self.incoming.reading_body() {
+            let cut_short = self.incoming.reading_body();
+            if cut_short {
                 tracing::debug!("connection closed in the middle of a request body");
                 self.incoming.abort_body();
             }
-            if self.exchange.is_none() || self.incoming.reading_body() {
+            if self.exchange.is_none() || cut_short {
                 // What is left can never become a whole request.
                 self.stop();
             }
