@@ -58,6 +58,13 @@ pub struct Config {
     /// Most outgoing DATA bytes buffered per stream beyond what the peer's
     /// window lets us send; `send_data` refuses more.
     pub max_send_buffer_per_stream: usize,
+    /// When set, [`send_capacity`](super::Connection::send_capacity)
+    /// offers a stream only what the peer's window lets it send now, but
+    /// at least this many octets (and never past
+    /// `max_send_buffer_per_stream`): a peer granting large windows gets
+    /// large writes, one that does not cannot make us buffer much for it.
+    /// `None` (the default): the full `max_send_buffer_per_stream`.
+    pub min_send_buffer_per_stream: Option<usize>,
     /// How many of our stream opens may wait for the peer's
     /// MAX_CONCURRENT_STREAMS to free a slot before `send_request` fails.
     pub max_pending_opens: usize,
@@ -113,6 +120,7 @@ impl Default for Config {
             enable_connect_protocol: false,
             flow_control: FlowControl::Automatic,
             max_send_buffer_per_stream: 1 << 20,
+            min_send_buffer_per_stream: None,
             max_pending_opens: 1024,
             settings_timeout: Duration::from_secs(10),
             keepalive_interval: None,

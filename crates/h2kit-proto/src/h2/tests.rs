@@ -321,6 +321,47 @@ fn rfc9113_6_5_2_server_receiving_enable_push_1_from_client_is_fine_but_client_r
 }
 
 #[test]
+fn send_capacity_follows_the_window_when_asked_to() {
+    let config = Config {
+        max_send_buffer_per_stream: 1 << 20,
+        min_send_buffer_per_stream: Some(16 * 1024),
+        ..Config::default()
+    };
+    let (mut server, mut peer) = raw_server(config);
+    let h = peer.headers(1, &GET, true);
+    exchange(&mut server, &mut peer, &[h]);
+    let id = StreamId::new(1);
+    server.send_response(id, 200, &[("x", "y")], false).unwrap();
+    // The peer's default windows: 65,535 octets.
+    assert_eq!(server.send_capacity(id), 65_535);
+    server
+        .send_data(id, Bytes::from(vec![0; 60_000]), false)
+        .unwrap();
+    assert_eq!(server.send_capacity(id), 5_535);
+    // Sent: the window is down to 5,535, so the floor applies.
+    peer.read(&mut server);
+    assert_eq!(server.send_capacity(id), 16 * 1024);
+    // Larger windows allow more, up to the per-stream maximum.
+    let grow = |stream: u32| {
+        Frame::WindowUpdate(WindowUpdate {
+            stream_id: StreamId::new(stream),
+            increment: 4 << 20,
+        })
+    };
+    exchange(&mut server, &mut peer, &[grow(0), grow(1)]);
+    assert_eq!(server.send_capacity(id), 1 << 20);
+    // Without the option, the maximum is offered whatever the window.
+    let (mut plain, mut peer) = raw_server(Config::default());
+    let h = peer.headers(1, &GET, true);
+    exchange(&mut plain, &mut peer, &[h]);
+    plain.send_response(id, 200, &[("x", "y")], false).unwrap();
+    assert_eq!(
+        plain.send_capacity(id),
+        Config::default().max_send_buffer_per_stream
+    );
+}
+
+#[test]
 fn rfc9113_6_9_2_initial_window_change_adjusts_open_streams() {
     let (mut server, mut peer) = raw_server(Config::default());
     let h = peer.headers(1, &GET, true);

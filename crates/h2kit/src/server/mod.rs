@@ -177,6 +177,7 @@ pub fn server_h2_config() -> h2::Config {
         initial_stream_window: 256 * 1024,
         initial_connection_window: 1 << 20,
         max_send_buffer_per_stream: 1024 * 1024,
+        min_send_buffer_per_stream: Some(64 * 1024),
         ..h2::Config::default()
     }
 }

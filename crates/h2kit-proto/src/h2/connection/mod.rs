@@ -335,12 +335,21 @@ impl Connection {
         self.streams.iter().map(|s| s.buffered).sum()
     }
 
-    /// How many more octets `send_data` would accept on a stream now.
+    /// How many more octets to hand `send_data` on a stream now: up to
+    /// `Config::max_send_buffer_per_stream` buffered, or with
+    /// `Config::min_send_buffer_per_stream` up to what the windows allow
+    /// (at least that minimum).
     pub fn send_capacity(&self, stream_id: StreamId) -> usize {
+        let max = self.config.max_send_buffer_per_stream;
         self.streams.get(stream_id).map_or(0, |s| {
-            self.config
-                .max_send_buffer_per_stream
-                .saturating_sub(s.buffered)
+            let limit = match self.config.min_send_buffer_per_stream {
+                None => max,
+                Some(floor) => {
+                    let window = s.send_window.available().min(self.conn_send.available());
+                    (window as usize).max(floor).min(max)
+                }
+            };
+            limit.saturating_sub(s.buffered)
         })
     }
 

@@ -439,21 +439,6 @@ impl H2 {
     }
 }
 
-/// A body always gets this much buffered in the core, whatever the peer's
-/// window, so the next frame is ready when the window opens.
-const MIN_STREAM_BUFFER: usize = 64 * 1024;
-
-/// How much more of a body to hand the core now: up to the peer's window
-/// for the stream (at least [`MIN_STREAM_BUFFER`]), within the core's
-/// per-stream buffer limit. A peer that grants large windows gets large
-/// writes; one that does not cannot make the server buffer much for it.
-fn send_room(conn: &Connection, id: StreamId) -> usize {
-    let window = conn.stream_window(id).map_or(0, |w| w as usize);
-    let wanted = window.max(MIN_STREAM_BUFFER);
-    let room = wanted.saturating_sub(conn.buffered_amount(id));
-    room.min(conn.send_capacity(id))
-}
-
 enum Pumped {
     /// The stream's send buffer is full; the body has more.
     BufferFull,
@@ -467,7 +452,7 @@ enum Pumped {
 
 fn pump_body(conn: &mut Connection, id: StreamId, source: &mut Source, waker: &Waker) -> Pumped {
     loop {
-        let capacity = send_room(conn, id);
+        let capacity = conn.send_capacity(id);
         if capacity == 0 {
             return Pumped::BufferFull;
         }
