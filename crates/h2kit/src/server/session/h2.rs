@@ -57,6 +57,8 @@ pub(super) struct H2 {
     /// and never join, so pumping costs nothing for them.
     pumping: Vec<u32>,
     authorities: convert::AuthorityCache,
+    /// Scratch for the mail taken from the mailbox.
+    mail: Vec<Mail>,
 }
 
 impl H2 {
@@ -70,6 +72,7 @@ impl H2 {
             date: None,
             pumping: Vec::new(),
             authorities: convert::AuthorityCache::default(),
+            mail: Vec::new(),
         }
     }
 
@@ -246,15 +249,16 @@ impl H2 {
         if !ctx.mailbox.has_mail() {
             return;
         }
-        let mut mail = Vec::new();
+        let mut mail = std::mem::take(&mut self.mail);
         ctx.mailbox.drain(&mut mail);
-        for m in mail {
+        for m in mail.drain(..) {
             self.deliver(ctx, m);
         }
+        self.mail = mail;
     }
 
     /// Acts on one message from a handler.
-    pub fn deliver(&mut self, ctx: &mut Ctx, mail: Mail) {
+    fn deliver(&mut self, ctx: &mut Ctx, mail: Mail) {
         match mail {
             Mail::Response { stream, response } => self.respond(ctx, stream, response),
             Mail::Promise {

@@ -136,7 +136,7 @@ pub(crate) struct Session {
     /// Plaintext scratch between the core and TLS.
     plain: BytesMut,
     tracer: Option<trace::FrameTracer>,
-    /// Scratch for the mail taken from the mailbox.
+    /// Scratch for the mail taken from the mailbox (HTTP/1).
     mail: Vec<Mail>,
     last_activity: Instant,
     /// Since when the output has been backed up (reading paused) without
@@ -456,10 +456,7 @@ impl Session {
             return;
         };
         h2.new_batch();
-        self.ctx.mailbox.drain(&mut self.mail);
-        for mail in self.mail.drain(..) {
-            h2.deliver(&mut self.ctx, mail);
-        }
+        h2.deliver_mail(&mut self.ctx);
         loop {
             let more_bodies = h2.pump(&mut self.ctx);
             h2.process_events(&mut self.ctx);
