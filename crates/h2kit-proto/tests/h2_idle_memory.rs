@@ -4,7 +4,7 @@
 
 use bytes::BytesMut;
 use h2kit_proto::frame::{Frame, Settings};
-use h2kit_proto::h2::{Config, Connection, PREFACE, Role};
+use h2kit_proto::h2::{Config, Connection, PREFACE, ParkedConnection, Role};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicIsize, Ordering};
@@ -35,8 +35,9 @@ unsafe impl GlobalAlloc for LiveBytes {
 #[global_allocator]
 static GLOBAL: LiveBytes = LiveBytes;
 
-/// Heap bytes and inline size of one idle server connection.
-fn idle_server_bytes() -> (usize, usize) {
+/// Heap bytes and inline size of one idle server connection, live or
+/// parked.
+fn idle_server_bytes(parked: bool) -> (usize, usize) {
     // Everything the peer sends, prepared before measuring.
     let mut hello = BytesMut::new();
     hello.extend_from_slice(PREFACE);
@@ -60,19 +61,40 @@ fn idle_server_bytes() -> (usize, usize) {
     assert_eq!(server.poll_timeout(), None);
     // What the connection handed out is the caller's now, not held by it.
     drop(out);
+    if parked {
+        // Unboxed first, so the live connection's allocation is given back.
+        let live: Connection = {
+            let boxed = server;
+            *boxed
+        };
+        let parked = Box::new(live.park().ok().expect("an idle connection parks"));
+        let held = LIVE.load(Ordering::Relaxed) - before;
+        drop(parked);
+        return (held as usize, std::mem::size_of::<ParkedConnection>());
+    }
     let held = LIVE.load(Ordering::Relaxed) - before;
     let inline = std::mem::size_of::<Connection>();
     drop(server);
     (held as usize, inline)
 }
 
+// One test: the live-byte counter is global, so measurements must not
+// run on parallel test threads.
 #[test]
-fn idle_server_connection_memory_is_reported() {
-    let (held, inline) = idle_server_bytes();
+fn idle_and_parked_server_connection_memory_is_reported() {
+    let (held, inline) = idle_server_bytes(false);
     println!(
         "idle server connection: {held} bytes (the boxed Connection of {inline} bytes included)"
     );
     // The target: at most 1 KiB, below h2o's ~1,050 bytes per idle
     // connection.
     assert!(held <= 1024, "idle connection holds {held} bytes");
+
+    let (held, inline) = idle_server_bytes(true);
+    println!(
+        "parked server connection: {held} bytes (the boxed ParkedConnection of {inline} bytes included)"
+    );
+    // Parking keeps settings, windows, ids and the HPACK limits: a quarter
+    // of the live connection.
+    assert!(held <= 256, "parked connection holds {held} bytes");
 }

@@ -66,6 +66,13 @@ impl FrameDecoder {
         self.max_frame_size = max.clamp(DEFAULT_MAX_FRAME_SIZE, MAX_FRAME_SIZE_LIMIT);
     }
 
+    /// True when no frame is partly read, no field block awaits its
+    /// CONTINUATION frames and no error was met: a fresh decoder with the
+    /// same frame size limit would behave the same.
+    pub(crate) fn is_between_frames(&self) -> bool {
+        self.pending.is_none() && self.open_field_block.is_none() && self.failed.is_none()
+    }
+
     /// True while a HEADERS or PUSH_PROMISE without END_HEADERS awaits its
     /// CONTINUATION frames.
     pub fn in_field_block(&self) -> bool {

@@ -1397,6 +1397,7 @@ fn without_auto_tuning_windows_stay_as_configured() {
     assert_eq!(p.server.peer_settings().initial_window_size, 65_535);
 }
 
+mod park;
 mod priorities;
 mod push_connect;
 

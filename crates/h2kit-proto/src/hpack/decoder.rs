@@ -53,7 +53,47 @@ pub struct Decoder {
     literals: BytesMut,
 }
 
+/// A decoder with an empty dynamic table, reduced to its limits: what a
+/// parked HTTP/2 connection keeps of it (20 octets instead of the
+/// decoder's 144).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DecoderLimits {
+    table_max_size: u32,
+    max_table_size: u32,
+    required_update: Option<u32>,
+    max_header_list_size: u32,
+}
+
 impl Decoder {
+    /// The decoder's limits when its table is empty (nothing else to
+    /// keep); `None` when the table holds entries.
+    pub(crate) fn limits_if_empty(&self) -> Option<DecoderLimits> {
+        if !self.table.is_empty() {
+            return None;
+        }
+        let fit = |n: usize| u32::try_from(n).ok();
+        Some(DecoderLimits {
+            table_max_size: fit(self.table.max_size())?,
+            max_table_size: fit(self.max_table_size)?,
+            required_update: match self.required_update {
+                Some(n) => Some(fit(n)?),
+                None => None,
+            },
+            max_header_list_size: fit(self.max_header_list_size)?,
+        })
+    }
+
+    /// The decoder [`limits_if_empty`](Self::limits_if_empty) described.
+    pub(crate) fn from_limits(limits: DecoderLimits) -> Decoder {
+        Decoder {
+            table: DynamicTable::new(limits.table_max_size as usize),
+            max_table_size: limits.max_table_size as usize,
+            required_update: limits.required_update.map(|n| n as usize),
+            max_header_list_size: limits.max_header_list_size as usize,
+            literals: BytesMut::new(),
+        }
+    }
+
     /// A decoder whose dynamic table may grow to `max_table_size` octets.
     ///
     /// In HTTP/2 the encoder starts from the default SETTINGS_HEADER_TABLE_SIZE,

@@ -35,7 +35,9 @@ mod static_table;
 mod table;
 
 pub use buf::EncodeBuf;
+pub(crate) use decoder::DecoderLimits;
 pub use decoder::{DEFAULT_MAX_HEADER_LIST_SIZE, Decoder};
+pub(crate) use encoder::EncoderLimits;
 pub use encoder::{Encoder, HuffmanMode};
 pub use error::DecodeError;
 pub use field::{FIELD_OVERHEAD, FieldRef, HeaderField};

@@ -12,6 +12,7 @@
 //! `settings.rs` the SETTINGS exchange, `timers.rs` time.
 
 mod autotune;
+mod park;
 mod push;
 mod recv;
 mod send;
@@ -34,6 +35,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
+pub use park::ParkedConnection;
 pub use settings::{PeerSettings, decode_http2_settings};
 pub use streams::StreamIdHasher;
 use streams::StreamMap;

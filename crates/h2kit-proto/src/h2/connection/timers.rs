@@ -38,6 +38,27 @@ impl Timers {
         }
     }
 
+    /// Nothing is awaited from the peer (no SETTINGS acknowledgement, no
+    /// keep-alive PING answer): a connection may be parked.
+    pub fn is_quiet(&self) -> bool {
+        self.settings_deadline.is_none()
+            && !self.settings_unstarted
+            && self.keepalive_deadline.is_none()
+    }
+
+    /// When we last heard from the peer.
+    pub fn last_recv(&self) -> Option<Instant> {
+        self.last_recv
+    }
+
+    /// The timers of a resumed connection, quiet by construction.
+    pub fn resumed(last_recv: Option<Instant>) -> Timers {
+        Timers {
+            last_recv,
+            ..Timers::default()
+        }
+    }
+
     pub fn settings_acked(&mut self) {
         self.settings_deadline = None;
         self.settings_unstarted = false;

@@ -59,6 +59,12 @@ impl Scheduler {
         self.ready.is_empty()
     }
 
+    /// Nothing ready and no priority signal remembered: a fresh scheduler
+    /// would behave the same.
+    pub fn is_idle(&self) -> bool {
+        self.ready.is_empty() && self.signals.is_none()
+    }
+
     pub fn clear(&mut self) {
         self.ready.clear();
     }

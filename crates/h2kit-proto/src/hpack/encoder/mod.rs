@@ -117,7 +117,55 @@ impl Default for Encoder {
     }
 }
 
+/// An encoder with an empty dynamic table, reduced to its settings: what a
+/// parked HTTP/2 connection keeps of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct EncoderLimits {
+    table_max_size: u32,
+    peer_max_table_size: u32,
+    table_size_limit: u32,
+    target_table_size: u32,
+    pending_min_table_size: Option<u32>,
+    huffman: HuffmanMode,
+    index_everything: bool,
+    never_index_set_cookie: bool,
+}
+
 impl Encoder {
+    /// The encoder's settings when its table is empty; `None` when the
+    /// table holds entries. The repeat hints point into the table, so an
+    /// empty one has none worth keeping.
+    pub(crate) fn limits_if_empty(&self) -> Option<EncoderLimits> {
+        if !self.table.is_empty() {
+            return None;
+        }
+        Some(EncoderLimits {
+            table_max_size: u32::try_from(self.table.max_size()).ok()?,
+            peer_max_table_size: self.peer_max_table_size,
+            table_size_limit: self.table_size_limit,
+            target_table_size: self.target_table_size,
+            pending_min_table_size: self.pending_min_table_size,
+            huffman: self.huffman,
+            index_everything: self.index_everything,
+            never_index_set_cookie: self.never_index_set_cookie,
+        })
+    }
+
+    /// The encoder [`limits_if_empty`](Self::limits_if_empty) described.
+    pub(crate) fn from_limits(limits: EncoderLimits) -> Encoder {
+        Encoder {
+            table: EncoderTable::new(limits.table_max_size as usize),
+            peer_max_table_size: limits.peer_max_table_size,
+            table_size_limit: limits.table_size_limit,
+            target_table_size: limits.target_table_size,
+            pending_min_table_size: limits.pending_min_table_size,
+            huffman: limits.huffman,
+            index_everything: limits.index_everything,
+            never_index_set_cookie: limits.never_index_set_cookie,
+            hints: Vec::new(),
+        }
+    }
+
     /// An encoder with HTTP/2's initial table size, 4,096 octets, which is
     /// also its default limit (see
     /// [`set_table_size_limit`](Self::set_table_size_limit)).
