@@ -7,7 +7,7 @@
 mod common;
 
 use bytes::Bytes;
-use common::{MIB, TEST_TIMEOUT, pattern, site, start, tls_client_config};
+use common::{MIB, TEST_TIMEOUT, pattern, site, start, start_with, tls_client_config};
 use h2kit::Body;
 use h2kit::server::{Dispatch, Server, ServerConfig};
 use http::{Request, StatusCode};
@@ -367,7 +367,61 @@ async fn check_push(client: Client) {
     assert_eq!(pushed[1], ("/pushed/2".to_owned(), b"late push".to_vec()));
 }
 
+/// Connections that go quiet — right after the SETTINGS exchange, and
+/// again after serving requests — are served again as if nothing had
+/// happened (the event loop parks them in between), and a graceful
+/// shutdown still reaches each of them.
+fn quiet_connections_serve_again(dispatch: Dispatch) {
+    let t = start_with(dispatch, false, |config| {
+        config.h2.idle_trim_delay = Duration::from_millis(20);
+    });
+    let addr = t.server.local_addr();
+    let handle = t.server.shutdown_handle();
+    run(async move {
+        // `single` serves one connection at a time.
+        let count = if matches!(dispatch, Dispatch::Single) {
+            1
+        } else {
+            20
+        };
+        let mut clients = Vec::new();
+        for _ in 0..count {
+            let tcp = TcpStream::connect(addr).await.unwrap();
+            let local = tcp.local_addr().unwrap();
+            let (client, conn) = h2::client::handshake(tcp).await.unwrap();
+            let task = tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            clients.push((client, local, task));
+        }
+        // Quiet since the SETTINGS exchange.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        for (client, local, _) in &clients {
+            let (status, peer) = exchange(client, "GET", "/peer", b"").await;
+            assert_eq!(status, 200);
+            assert_eq!(String::from_utf8(peer).unwrap(), format!("{local} {addr}"));
+        }
+        // Quiet after serving, for longer than the trim delay.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let upload = pattern(300_000);
+        for (client, _, _) in &clients {
+            let (_, proto) = exchange(client, "GET", "/proto", b"").await;
+            assert_eq!(proto, b"h2c -");
+            let (status, echoed) = exchange(client, "POST", "/echo", &upload).await;
+            assert_eq!(status, 200);
+            assert!(echoed == upload, "the echo came back whole");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        handle.shutdown(Duration::from_secs(1));
+        for (_, _, task) in clients {
+            task.await.unwrap(); // the server's GOAWAY ended each connection
+        }
+    });
+    t.server.join();
+}
+
 tests_per_model!(
+    quiet_connections_serve_again,
     h2c_prior_knowledge,
     tls_alpn_h2,
     large_bodies_both_ways,

@@ -7,12 +7,13 @@
 //! connection's output in one go (writes batched per wake-up).
 
 use super::Shared;
-use super::session::Session;
+use super::session::{ParkedSession, Session};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::io::{self, IoSlice, Read, Write};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Wake, Waker};
@@ -99,8 +100,27 @@ struct Conn {
     /// The peer's FIN was signalled (EPOLLRDHUP).
     read_closed: bool,
     writable: bool,
-    /// The deadline pushed to the timer heap last.
-    deadline: Option<Instant>,
+    /// The earliest entry in the timer heap for this connection. Entries
+    /// are pushed only when a deadline moves earlier; one that comes up
+    /// early just runs the timers (nothing is due) and schedules again,
+    /// so busy connections do not push an entry per wake-up.
+    scheduled: Option<Instant>,
+}
+
+/// A connection's place in the loop's table.
+enum Slot {
+    Free,
+    Active(Box<Conn>),
+    /// Quiet: only its socket and protocol state are kept (see
+    /// `Session::park`), until the peer speaks or a timer is due.
+    Parked(Box<ParkedConn>),
+}
+
+struct ParkedConn {
+    stream: TcpStream,
+    session: ParkedSession,
+    /// The earliest entry in the timer heap for this connection.
+    scheduled: Option<Instant>,
 }
 
 struct EventLoop {
@@ -110,7 +130,7 @@ struct EventLoop {
     /// Boxed, so the table itself stays small and growing it moves no
     /// sessions (a connection costs its own memory, not a share of a
     /// doubled array).
-    conns: Vec<Option<Box<Conn>>>,
+    conns: Vec<Slot>,
     free: Vec<usize>,
     /// Deadlines; stale entries are skipped when they come up.
     timers: BinaryHeap<Reverse<(Instant, usize)>>,
@@ -165,10 +185,18 @@ impl EventLoop {
                     continue;
                 }
                 let index = token.0 - self.listeners.len();
-                if let Some(Some(conn)) = self.conns.get_mut(index) {
-                    conn.readable |= event.is_readable() || event.is_read_closed();
+                let readable = event.is_readable() || event.is_read_closed();
+                let writable = event.is_writable() || event.is_write_closed();
+                if let Some(Slot::Parked(_)) = self.conns.get(index) {
+                    if !readable {
+                        continue; // nothing to write on a quiet connection
+                    }
+                    self.resume(index);
+                }
+                if let Some(Slot::Active(conn)) = self.conns.get_mut(index) {
+                    conn.readable |= readable;
                     conn.read_closed |= event.is_read_closed();
-                    conn.writable |= event.is_writable() || event.is_write_closed();
+                    conn.writable |= writable;
                     self.drive(index);
                 }
             }
@@ -180,7 +208,8 @@ impl EventLoop {
                 if token == usize::MAX {
                     continue; // the shutdown signal; checked at the top
                 }
-                if let Some(Some(conn)) = self.conns.get_mut(token) {
+                // A parked connection has no handler that could wake it.
+                if let Some(Slot::Active(conn)) = self.conns.get_mut(token) {
                     conn.wake.queued.store(false, Ordering::Release);
                     self.drive(token);
                 }
@@ -195,7 +224,9 @@ impl EventLoop {
         }
         let deadline = self.shared.shutdown.deadline().unwrap_or_else(Instant::now);
         for index in 0..self.conns.len() {
-            if let Some(conn) = &mut self.conns[index] {
+            // Parked connections are told too: each gets its GOAWAY.
+            self.resume(index);
+            if let Slot::Active(conn) = &mut self.conns[index] {
                 conn.session.shutdown(deadline);
                 self.drive(index);
             }
@@ -217,15 +248,10 @@ impl EventLoop {
                 tracing::debug!(%err, "cannot set TCP_NODELAY");
             }
             let index = self.free.pop().unwrap_or_else(|| {
-                self.conns.push(None);
+                self.conns.push(Slot::Free);
                 self.conns.len() - 1
             });
-            let wake = Arc::new(ConnWake {
-                token: index,
-                queued: AtomicBool::new(false),
-                woken: self.woken.clone(),
-                mio_waker: self.mio_waker.clone(),
-            });
+            let wake = self.conn_wake(index);
             let local = stream.local_addr().unwrap_or(peer);
             let session = match Session::new(
                 self.shared.clone(),
@@ -248,7 +274,7 @@ impl EventLoop {
                 readable: false,
                 read_closed: false,
                 writable: false,
-                deadline: None,
+                scheduled: None,
             };
             let token = Token(index + self.listeners.len());
             if let Err(err) = self.poll.registry().register(
@@ -263,15 +289,26 @@ impl EventLoop {
             if let Some(deadline) = self.shared.shutdown.deadline() {
                 conn.session.shutdown(deadline);
             }
-            self.conns[index] = Some(Box::new(conn));
+            conn.session.allow_parking();
+            self.conns[index] = Slot::Active(Box::new(conn));
             self.live += 1;
             self.drive(index);
         }
     }
 
+    /// The waker handed to connection `index`'s session.
+    fn conn_wake(&self, index: usize) -> Arc<ConnWake> {
+        Arc::new(ConnWake {
+            token: index,
+            queued: AtomicBool::new(false),
+            woken: self.woken.clone(),
+            mio_waker: self.mio_waker.clone(),
+        })
+    }
+
     /// Reads, runs and writes one connection as far as it can go now.
     fn drive(&mut self, index: usize) {
-        let Some(conn) = self.conns[index].as_mut() else {
+        let Slot::Active(conn) = &mut self.conns[index] else {
             return;
         };
         let now = Instant::now();
@@ -339,10 +376,13 @@ impl EventLoop {
             self.close(index);
             return;
         }
-        let deadline = conn.session.poll_timeout();
-        if deadline != conn.deadline {
-            conn.deadline = deadline;
-            if let Some(at) = deadline {
+        if conn.session.should_park(now) {
+            self.park(index);
+            return;
+        }
+        if let Some(at) = conn.session.poll_timeout() {
+            if conn.scheduled.is_none_or(|s| at < s) {
+                conn.scheduled = Some(at);
                 self.timers.push(Reverse((at, index)));
             }
         }
@@ -355,23 +395,136 @@ impl EventLoop {
                 break;
             }
             self.timers.pop();
-            let Some(Some(conn)) = self.conns.get_mut(index) else {
-                continue;
+            let scheduled = match self.conns.get(index) {
+                Some(Slot::Active(conn)) => conn.scheduled,
+                Some(Slot::Parked(parked)) => parked.scheduled,
+                _ => continue,
             };
-            if conn.deadline != Some(at) {
-                continue; // stale
+            if scheduled != Some(at) {
+                continue; // superseded by an earlier entry
             }
-            conn.deadline = None;
-            conn.session.handle_timeout(now);
-            self.drive(index);
+            if let Some(Slot::Parked(parked)) = self.conns.get(index) {
+                if parked
+                    .session
+                    .poll_timeout(&self.shared)
+                    .is_some_and(|due| due > now)
+                {
+                    // Nothing due yet: no need to wake the session.
+                    self.schedule_parked(index);
+                    continue;
+                }
+            }
+            self.resume(index);
+            if let Slot::Active(conn) = &mut self.conns[index] {
+                conn.scheduled = None;
+                conn.session.handle_timeout(now);
+                self.drive(index);
+            }
         }
     }
 
-    fn close(&mut self, index: usize) {
-        if let Some(mut conn) = self.conns[index].take() {
-            let _ = self.poll.registry().deregister(&mut conn.stream);
-            self.free.push(index);
-            self.live -= 1;
+    /// Parks connection `index` (see `Session::park`); it stays active
+    /// when its session turns out to be busy after all.
+    fn park(&mut self, index: usize) {
+        let Slot::Active(conn) = std::mem::replace(&mut self.conns[index], Slot::Free) else {
+            return;
+        };
+        let Conn {
+            stream,
+            session,
+            wake,
+            readable,
+            read_closed,
+            writable,
+            scheduled,
+        } = *conn;
+        match session.park() {
+            Ok(session) => {
+                self.conns[index] = Slot::Parked(Box::new(ParkedConn {
+                    stream,
+                    session,
+                    scheduled,
+                }));
+                self.schedule_parked(index);
+            }
+            Err(session) => {
+                self.conns[index] = Slot::Active(Box::new(Conn {
+                    stream,
+                    session,
+                    wake,
+                    readable,
+                    read_closed,
+                    writable,
+                    scheduled,
+                }));
+            }
         }
+    }
+
+    /// Makes sure a timer entry comes up by parked connection `index`'s
+    /// next deadline.
+    fn schedule_parked(&mut self, index: usize) {
+        let Some(Slot::Parked(parked)) = self.conns.get_mut(index) else {
+            return;
+        };
+        if let Some(due) = parked.session.poll_timeout(&self.shared) {
+            if parked
+                .scheduled
+                .is_none_or(|s| due < s || s <= Instant::now())
+            {
+                parked.scheduled = Some(due);
+                self.timers.push(Reverse((due, index)));
+            }
+        }
+    }
+
+    /// Makes a parked connection `index` active again; does nothing to
+    /// others.
+    fn resume(&mut self, index: usize) {
+        if !matches!(self.conns[index], Slot::Parked(_)) {
+            return;
+        }
+        let Slot::Parked(parked) = std::mem::replace(&mut self.conns[index], Slot::Free) else {
+            return;
+        };
+        let ParkedConn {
+            stream,
+            session,
+            scheduled,
+        } = *parked;
+        let wake = self.conn_wake(index);
+        // A peer that is gone has no address; the session ends at once.
+        let unknown = SocketAddr::from(([0, 0, 0, 0], 0));
+        let peer = stream.peer_addr().unwrap_or(unknown);
+        let local = stream.local_addr().unwrap_or(unknown);
+        let session = Session::resume(
+            session,
+            self.shared.clone(),
+            Waker::from(wake.clone()),
+            peer,
+            local,
+        );
+        self.conns[index] = Slot::Active(Box::new(Conn {
+            stream,
+            session,
+            wake,
+            readable: false,
+            read_closed: false,
+            // Assumed: a write that cannot go ahead says so, and the next
+            // edge tells when it can.
+            writable: true,
+            scheduled,
+        }));
+    }
+
+    fn close(&mut self, index: usize) {
+        let mut stream = match std::mem::replace(&mut self.conns[index], Slot::Free) {
+            Slot::Active(conn) => conn.stream,
+            Slot::Parked(parked) => parked.stream,
+            Slot::Free => return,
+        };
+        let _ = self.poll.registry().deregister(&mut stream);
+        self.free.push(index);
+        self.live -= 1;
     }
 }

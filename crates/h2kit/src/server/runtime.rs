@@ -18,6 +18,13 @@ use tokio::task::JoinSet;
 
 const READ_BUF: usize = 64 * 1024;
 
+thread_local! {
+    /// The read buffer of the connections this worker thread runs: reads
+    /// happen between awaits, so one per thread serves them all, and an
+    /// idle connection holds none.
+    static READ_SCRATCH: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; READ_BUF]);
+}
+
 /// Most pieces handed to one `writev`.
 const MAX_SLICES: usize = 16;
 
@@ -99,6 +106,21 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     while connections.join_next().await.is_some() {}
 }
 
+/// Reads into `session` until the socket has nothing more or the session
+/// wants no more; true when the socket failed.
+fn read_available(stream: &TcpStream, session: &mut Session, buf: &mut [u8]) -> bool {
+    while session.wants_read() {
+        match stream.try_read(buf) {
+            Ok(0) => session.on_eof(),
+            Ok(n) => session.on_read(&buf[..n], Instant::now()),
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return true,
+        }
+    }
+    false
+}
+
 async fn serve(stream: TcpStream, peer: std::net::SocketAddr, shared: Arc<Shared>) {
     let notify = Arc::new(Notify::new());
     let waker = Waker::from(Arc::new(NotifyWake(notify.clone())));
@@ -112,7 +134,6 @@ async fn serve(stream: TcpStream, peer: std::net::SocketAddr, shared: Arc<Shared
         }
     };
     let _registration = shared.shutdown.register(waker);
-    let mut buf = vec![0u8; READ_BUF];
     loop {
         if let Some(deadline) = shared.shutdown.deadline() {
             session.shutdown(deadline);
@@ -122,19 +143,8 @@ async fn serve(stream: TcpStream, peer: std::net::SocketAddr, shared: Arc<Shared
             session.handle_timeout(now);
         }
         // Read what is there.
-        let mut failed = false;
-        while session.wants_read() {
-            match stream.try_read(&mut buf) {
-                Ok(0) => session.on_eof(),
-                Ok(n) => session.on_read(&buf[..n], Instant::now()),
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => {
-                    failed = true;
-                    break;
-                }
-            }
-        }
+        let mut failed =
+            READ_SCRATCH.with_borrow_mut(|buf| read_available(&stream, &mut session, buf));
         session.dispatch_jobs();
         session.flush();
         // Write what is ready.

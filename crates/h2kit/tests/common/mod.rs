@@ -20,6 +20,13 @@ pub const TEST_TIMEOUT: Duration = Duration::from_secs(60);
 pub fn site(arrived: Arc<AtomicUsize>) -> impl Fn(Request<Body>) -> Response<Body> + Send + Sync {
     move |req: Request<Body>| match req.uri().path() {
         "/echo" => Response::new(req.into_body()),
+        "/peer" => {
+            let info = req.extensions().get::<ConnInfo>().cloned();
+            let text = info.map_or("none".into(), |i| {
+                format!("{} {}", i.peer_addr(), i.local_addr())
+            });
+            Response::new(Body::from(text))
+        }
         "/large" => Response::new(Body::from(vec![b'a'; MIB])),
         "/proto" => {
             let info = req.extensions().get::<ConnInfo>().cloned();
@@ -102,7 +109,17 @@ pub struct TestServer {
 }
 
 pub fn start(dispatch: Dispatch, tls: bool) -> TestServer {
+    start_with(dispatch, tls, |_| {})
+}
+
+/// [`start`] with `tweak` applied to the configuration first.
+pub fn start_with(
+    dispatch: Dispatch,
+    tls: bool,
+    tweak: impl FnOnce(&mut ServerConfig),
+) -> TestServer {
     let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap());
+    tweak(&mut config);
     config.dispatch = dispatch;
     config.workers = Some(2);
     let mut cert_der = None;

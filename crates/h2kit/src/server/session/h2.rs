@@ -59,6 +59,8 @@ pub(super) struct H2 {
     authorities: convert::AuthorityCache,
     /// Scratch for the mail taken from the mailbox.
     mail: Vec<Mail>,
+    /// A request arrived since this state was created (or resumed).
+    served: bool,
 }
 
 impl H2 {
@@ -73,7 +75,28 @@ impl H2 {
             pumping: Vec::new(),
             authorities: convert::AuthorityCache::default(),
             mail: Vec::new(),
+            served: false,
         }
+    }
+
+    /// No stream, promise or body in progress.
+    pub fn is_quiet(&self) -> bool {
+        self.slots.is_empty() && self.promised.is_empty() && self.pumping.is_empty()
+    }
+
+    /// The protocol state, for parking; the rest is scratch.
+    pub fn into_conn(self) -> Connection {
+        self.conn
+    }
+
+    /// A request arrived since this state was created (or resumed).
+    pub fn has_served(&self) -> bool {
+        self.served
+    }
+
+    /// The connection's description, for a parked session to rebuild.
+    pub fn info(&self) -> &ConnInfo {
+        &self.info
     }
 
     /// Streams whose request or response is still in progress.
@@ -146,6 +169,7 @@ impl H2 {
         end_stream: bool,
     ) {
         let id = stream_id.value();
+        self.served = true;
         let (request_body, body) = if end_stream {
             (None, Body::empty())
         } else {

@@ -27,6 +27,7 @@ mod h1;
 mod h2;
 pub(crate) mod mailbox;
 mod output;
+mod park;
 mod source;
 mod trace;
 
@@ -38,6 +39,7 @@ use h2kit_proto::h2::{Connection, PREFACE, Role};
 use http::Request;
 use mailbox::{Mail, Mailbox, Responder};
 use output::Output;
+pub(crate) use park::ParkedSession;
 use std::collections::VecDeque;
 use std::io::{self, IoSlice, Read, Write};
 use std::net::SocketAddr;
@@ -150,6 +152,8 @@ pub(crate) struct Session {
     peer_eof: bool,
     /// The connection is over once `out` is written.
     finished: bool,
+    /// The driver parks quiet sessions (see `park.rs`).
+    parking: bool,
     span: tracing::Span,
 }
 
@@ -178,12 +182,27 @@ impl Session {
         } else {
             Phase::Detect(BytesMut::new())
         };
+        Ok(Session::with_phase(
+            shared, peer, local, waker, tls, phase, now,
+        ))
+    }
+
+    /// A session in `phase`, active as of `now`.
+    fn with_phase(
+        shared: Arc<Shared>,
+        peer: SocketAddr,
+        local: SocketAddr,
+        waker: Waker,
+        tls: Option<Box<rustls::ServerConnection>>,
+        phase: Phase,
+        now: Instant,
+    ) -> Session {
         let span = tracing::debug_span!("conn", %peer);
         let tracer = shared
             .trace_frames
             .then(|| trace::FrameTracer::new(peer.to_string()));
         let handshake_deadline = Some(now + shared.handshake_timeout);
-        Ok(Session {
+        Session {
             ctx: Ctx {
                 mailbox: Mailbox::new(waker.clone()),
                 shared,
@@ -207,8 +226,9 @@ impl Session {
             shutting_down: false,
             peer_eof: false,
             finished: false,
+            parking: false,
             span,
-        })
+        }
     }
 
     /// Bytes read from the socket.
@@ -649,6 +669,7 @@ impl Session {
             stall,
             self.handshake_deadline,
             self.close_deadline,
+            self.park_deadline(),
         ]
         .into_iter()
         .flatten()
@@ -736,7 +757,7 @@ mod tests {
 
     const BODY_LEN: usize = 4 << 20;
 
-    fn shared() -> Arc<Shared> {
+    pub(super) fn shared() -> Arc<Shared> {
         let body = Bytes::from(vec![b'x'; BODY_LEN]);
         Arc::new(Shared {
             h2: Arc::new(server_h2_config()),
