@@ -5,7 +5,7 @@
 //! can have its own listener.
 
 use super::Shared;
-use super::session::Session;
+use super::session::{ParkedSession, Session};
 use std::io::{self, IoSlice};
 use std::sync::Arc;
 use std::task::{Wake, Waker};
@@ -121,19 +121,73 @@ fn read_available(stream: &TcpStream, session: &mut Session, buf: &mut [u8]) -> 
     false
 }
 
+/// Parks a boxed session: the box is given back before this returns, so
+/// a parked connection holds only the parked state.
+fn park_boxed(session: Box<Session>) -> Result<Box<ParkedSession>, Box<Session>> {
+    match (*session).park() {
+        Ok(parked) => Ok(Box::new(parked)),
+        Err(session) => Err(Box::new(session)),
+    }
+}
+
 async fn serve(stream: TcpStream, peer: std::net::SocketAddr, shared: Arc<Shared>) {
     let notify = Arc::new(Notify::new());
     let waker = Waker::from(Arc::new(NotifyWake(notify.clone())));
     let local = stream.local_addr().unwrap_or(peer);
+    // Boxed: the task's future stays small, and a parked connection
+    // drops the session entirely.
     let mut session = match Session::new(shared.clone(), peer, local, waker.clone(), Instant::now())
     {
-        Ok(session) => session,
+        Ok(session) => Box::new(session),
         Err(err) => {
             tracing::warn!(%err, "cannot start a session");
             return;
         }
     };
-    let _registration = shared.shutdown.register(waker);
+    session.allow_parking();
+    let _registration = shared.shutdown.register(waker.clone());
+    loop {
+        if !serve_active(&stream, &mut session, &notify, &shared).await {
+            return;
+        }
+        let parked = match park_boxed(session) {
+            Ok(parked) => parked,
+            Err(busy) => {
+                session = busy;
+                continue;
+            }
+        };
+        // Quiet: wait for the peer, a timer or the shutdown signal.
+        let due = parked
+            .poll_timeout(&shared)
+            .map(tokio::time::Instant::from_std);
+        tokio::select! {
+            ready = stream.readable() => {
+                if ready.is_err() {
+                    return;
+                }
+            }
+            _ = notify.notified() => {}
+            _ = async { tokio::time::sleep_until(due.unwrap_or_else(tokio::time::Instant::now)).await }, if due.is_some() => {}
+        }
+        session = Box::new(Session::resume(
+            *parked,
+            shared.clone(),
+            waker.clone(),
+            peer,
+            local,
+        ));
+    }
+}
+
+/// Drives an active session until it is done (false) or should be parked
+/// (true).
+async fn serve_active(
+    stream: &TcpStream,
+    session: &mut Session,
+    notify: &Notify,
+    shared: &Shared,
+) -> bool {
     loop {
         if let Some(deadline) = shared.shutdown.deadline() {
             session.shutdown(deadline);
@@ -143,8 +197,7 @@ async fn serve(stream: TcpStream, peer: std::net::SocketAddr, shared: Arc<Shared
             session.handle_timeout(now);
         }
         // Read what is there.
-        let mut failed =
-            READ_SCRATCH.with_borrow_mut(|buf| read_available(&stream, &mut session, buf));
+        let mut failed = READ_SCRATCH.with_borrow_mut(|buf| read_available(stream, session, buf));
         session.dispatch_jobs();
         session.flush();
         // Write what is ready.
@@ -164,8 +217,12 @@ async fn serve(stream: TcpStream, peer: std::net::SocketAddr, shared: Arc<Shared
                 Err(_) => failed = true,
             }
         }
-        if failed || session.is_done(Instant::now()) {
-            return;
+        let now = Instant::now();
+        if failed || session.is_done(now) {
+            return false;
+        }
+        if session.should_park(now) {
+            return true;
         }
         let mut interest = None;
         if session.wants_read() {
@@ -178,7 +235,7 @@ async fn serve(stream: TcpStream, peer: std::net::SocketAddr, shared: Arc<Shared
         tokio::select! {
             ready = async { stream.ready(interest.unwrap_or(Interest::READABLE)).await }, if interest.is_some() => {
                 if ready.is_err() {
-                    return;
+                    return false;
                 }
             }
             _ = notify.notified() => {}
