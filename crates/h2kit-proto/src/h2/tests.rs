@@ -626,6 +626,38 @@ fn rfc9113_5_1_rst_stream_on_idle_stream_is_protocol_error() {
 }
 
 #[test]
+fn recycled_request_heads_are_reused_and_carry_nothing_over() {
+    let (mut server, mut peer) = raw_server(Config::default());
+    let first = [
+        (":method", "POST"),
+        (":scheme", "http"),
+        (":authority", "a.example"),
+        (":path", "/first"),
+        ("x-only-in-first", "1"),
+    ];
+    let h = peer.headers(1, &first, true);
+    exchange(&mut server, &mut peer, &[h]);
+    let Some(Event::Request { head, .. }) = server.poll_event() else {
+        panic!("a request");
+    };
+    let reused_at: *const RequestHead = &*head;
+    server.recycle_request_head(head);
+    // CONNECT: no :scheme or :path, so stale values would show.
+    let second = [(":method", "CONNECT"), (":authority", "b.example:443")];
+    let h = peer.headers(3, &second, false);
+    exchange(&mut server, &mut peer, &[h]);
+    let Some(Event::Request { head, .. }) = server.poll_event() else {
+        panic!("a request");
+    };
+    assert!(std::ptr::eq(reused_at, &*head), "the box was reused");
+    assert_eq!(&head.method[..], b"CONNECT");
+    assert_eq!(head.authority.as_deref(), Some(&b"b.example:443"[..]));
+    assert_eq!(head.scheme, None);
+    assert_eq!(head.path, None);
+    assert!(head.fields.is_empty(), "no field from the first request");
+}
+
+#[test]
 fn rfc9113_5_1_frames_after_our_reset_are_discarded() {
     let (mut server, mut peer) = raw_server(Config::default());
     let post = [

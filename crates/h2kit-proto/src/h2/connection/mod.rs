@@ -25,6 +25,7 @@ use super::config::Config;
 use super::error::{ConnectionError, UserError};
 use super::event::{Event, Initiator};
 use super::flow::{DEFAULT_WINDOW, RecvWindow, SendWindow};
+use super::message::{HeadPool, RequestHead};
 use super::schedule::Scheduler;
 use super::state::StreamState;
 use crate::ErrorCode;
@@ -97,7 +98,8 @@ pub struct Connection {
     // ---- receiving ----
     recv_buf: BytesMut,
     /// Server: octets of the client preface still expected.
-    preface_remaining: usize,
+    /// (24 at most: a byte keeps the connection small.)
+    preface_remaining: u8,
     /// The peer's first SETTINGS has arrived (§3.4: it must come first).
     peer_settings_seen: bool,
     decoder: FrameDecoder,
@@ -150,6 +152,10 @@ pub struct Connection {
     bdp: Option<Box<autotune::Bdp>>,
     /// Boxed: rarely set, and an idle connection should stay small.
     closed: Option<Box<ConnectionError>>,
+    /// Request heads the application gave back, reused for the next
+    /// requests (see `recycle_request_head`). Several, because one read
+    /// may decode a whole batch of requests before any is handled.
+    spare_heads: HeadPool,
     flood: timers::FloodCounters,
 }
 
@@ -184,7 +190,7 @@ impl Connection {
 
     fn start_server(config: Arc<Config>) -> Connection {
         let mut conn = Connection::new(Role::Server, config);
-        conn.preface_remaining = PREFACE.len();
+        conn.preface_remaining = PREFACE.len() as u8;
         conn.send_initial_settings();
         conn
     }
@@ -253,7 +259,16 @@ impl Connection {
             closed: None,
             flood,
             config,
+            spare_heads: HeadPool::default(),
         }
+    }
+
+    /// Gives back the head of an [`Event::Request`] once the application
+    /// has taken what it needs from it: the next request's head reuses its
+    /// allocation and its field list's capacity. Optional; a head not
+    /// given back is simply freed.
+    pub fn recycle_request_head(&mut self, head: Box<RequestHead>) {
+        self.spare_heads.give_back(head);
     }
 
     /// Which end we are.
@@ -401,6 +416,7 @@ impl Connection {
             || self.block_buf.capacity() > 0
             || (self.events.is_empty() && self.events.capacity() > 0)
             || (self.settings.pending.is_empty() && self.settings.pending.capacity() > 0)
+            || self.spare_heads.holds_memory()
     }
 
     /// Gives back buffer memory once no stream is live, so an idle
@@ -424,6 +440,7 @@ impl Connection {
         if self.events.is_empty() {
             self.events = VecDeque::new();
         }
+        self.spare_heads = HeadPool::default();
         if self.settings.pending.is_empty() {
             self.settings.pending = VecDeque::new();
         }

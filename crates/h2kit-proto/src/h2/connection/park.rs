@@ -184,6 +184,7 @@ impl ParkedConnection {
             bdp: None,
             closed: None,
             flood: self.flood,
+            spare_heads: Default::default(),
         }
     }
 

@@ -80,14 +80,16 @@ impl Connection {
             // §3.4: "The server connection preface consists of a potentially
             // empty SETTINGS frame" and the client's preface must be exactly
             // PREFACE; anything else is a connection error PROTOCOL_ERROR.
-            let offset = PREFACE.len() - self.preface_remaining;
-            let n = self.preface_remaining.min(bytes.len());
+            let remaining = usize::from(self.preface_remaining);
+            let offset = PREFACE.len() - remaining;
+            let n = remaining.min(bytes.len());
             if bytes[..n] != PREFACE[offset..offset + n] {
                 return Err(
                     self.connection_error(ErrorCode::PROTOCOL_ERROR, "invalid connection preface")
                 );
             }
-            self.preface_remaining -= n;
+            // n <= remaining, which fits in a u8.
+            self.preface_remaining -= n as u8;
             bytes = &bytes[n..];
         }
         self.recv_buf.extend_from_slice(bytes);
@@ -376,7 +378,7 @@ impl Connection {
             block.fragments.freeze()
         };
         let kind = self.section_kind(block.stream_id, block.kind);
-        let mut builder = SectionBuilder::new(kind);
+        let mut builder = SectionBuilder::with_spare(kind, self.spare_heads.take());
         let decoded = self.hpack_decoder.decode(&bytes, |f| builder.push(f));
         let too_large = match decoded {
             Ok(()) => false,

@@ -36,23 +36,24 @@ impl AuthorityCache {
     }
 }
 
-/// Builds an `http::Request` head from a decoded HTTP/2 request.
+/// Builds an `http::Request` head from a decoded HTTP/2 request, taking
+/// its parts out of `head` (whose allocations the core can reuse).
 pub(crate) fn request<B>(
-    head: RequestHead,
+    head: &mut RequestHead,
     body: B,
     authorities: &mut AuthorityCache,
 ) -> Result<Request<B>, Unrepresentable> {
     let method = Method::from_bytes(&head.method)
         .map_err(|_| Unrepresentable("method not representable"))?;
     let mut parts = http::uri::Parts::default();
-    if let Some(scheme) = head.scheme {
+    if let Some(scheme) = head.scheme.take() {
         parts.scheme =
             Some(Scheme::try_from(&scheme[..]).map_err(|_| Unrepresentable("invalid :scheme"))?);
     }
-    if let Some(authority) = head.authority {
+    if let Some(authority) = head.authority.take() {
         parts.authority = Some(authorities.parse(authority)?);
     }
-    if let Some(path) = head.path {
+    if let Some(path) = head.path.take() {
         parts.path_and_query = Some(
             PathAndQuery::from_maybe_shared(path).map_err(|_| Unrepresentable("invalid :path"))?,
         );
@@ -67,12 +68,14 @@ pub(crate) fn request<B>(
     *request.method_mut() = method;
     *request.uri_mut() = uri;
     *request.version_mut() = Version::HTTP_2;
-    *request.headers_mut() = header_map(head.fields)?;
+    *request.headers_mut() = header_map(head.fields.drain(..))?;
     Ok(request)
 }
 
 /// Header fields (or trailers) as a `HeaderMap`, without copying values.
-pub(crate) fn header_map(fields: Vec<HeaderField>) -> Result<HeaderMap, Unrepresentable> {
+pub(crate) fn header_map(
+    fields: impl ExactSizeIterator<Item = HeaderField>,
+) -> Result<HeaderMap, Unrepresentable> {
     let mut map = HeaderMap::with_capacity(fields.len());
     for field in fields {
         let name = HeaderName::from_bytes(&field.name)
@@ -122,7 +125,7 @@ mod tests {
 
     #[test]
     fn a_request_head_becomes_an_http_request() {
-        let req = request(head("/a/b?c=d"), (), &mut AuthorityCache::default()).unwrap();
+        let req = request(&mut head("/a/b?c=d"), (), &mut AuthorityCache::default()).unwrap();
         assert_eq!(req.method(), Method::GET);
         assert_eq!(req.uri(), "https://example.com:8443/a/b?c=d");
         assert_eq!(req.version(), Version::HTTP_2);
@@ -134,7 +137,7 @@ mod tests {
     fn a_request_without_authority_keeps_its_path() {
         let mut h = head("/x");
         h.authority = None;
-        let req = request(h, (), &mut AuthorityCache::default()).unwrap();
+        let req = request(&mut h, (), &mut AuthorityCache::default()).unwrap();
         assert_eq!(req.uri(), "/x");
     }
 

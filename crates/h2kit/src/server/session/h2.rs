@@ -126,7 +126,7 @@ impl H2 {
                     end_stream,
                 } => self.on_data(stream_id, data, end_stream),
                 Event::Trailers { stream_id, fields } => {
-                    let trailers = convert::header_map(fields).ok();
+                    let trailers = convert::header_map(fields.into_iter()).ok();
                     if let Some(tx) = self
                         .slots
                         .get_mut(&stream_id.value())
@@ -197,7 +197,10 @@ impl H2 {
             .then(|| push_origin(&head, &mut self.authorities))
             .flatten();
         let pusher = origin.map(|o| Pusher::new(ctx.mailbox.clone(), id, Some(o)));
-        match convert::request(*head, body, &mut self.authorities) {
+        let mut head = head;
+        let converted = convert::request(&mut head, body, &mut self.authorities);
+        self.conn.recycle_request_head(head);
+        match converted {
             Ok(mut request) => {
                 request.extensions_mut().insert(self.info.clone());
                 if let Some(pusher) = pusher {
