@@ -305,13 +305,15 @@ pub(crate) struct SectionBuilder {
 }
 
 impl SectionBuilder {
-    /// A builder that reuses `spare` (a request head the application gave
-    /// back) for a request section.
-    pub fn with_spare(kind: SectionKind, spare: Option<Box<RequestHead>>) -> SectionBuilder {
+    /// A builder that, for a request section, reuses a head from `pool`
+    /// (one the application gave back). Other sections leave the pool be.
+    pub fn reusing(kind: SectionKind, pool: &mut HeadPool) -> SectionBuilder {
         let mut builder = SectionBuilder::new(kind);
-        if let (SectionKind::Request { .. }, Some(mut spare)) = (kind, spare) {
-            builder.fields = std::mem::take(&mut spare.fields);
-            builder.spare = Some(spare);
+        if let SectionKind::Request { .. } = kind {
+            if let Some(mut spare) = pool.take() {
+                builder.fields = std::mem::take(&mut spare.fields);
+                builder.spare = Some(spare);
+            }
         }
         builder
     }

@@ -378,7 +378,7 @@ impl Connection {
             block.fragments.freeze()
         };
         let kind = self.section_kind(block.stream_id, block.kind);
-        let mut builder = SectionBuilder::with_spare(kind, self.spare_heads.take());
+        let mut builder = SectionBuilder::reusing(kind, &mut self.spare_heads);
         let decoded = self.hpack_decoder.decode(&bytes, |f| builder.push(f));
         let too_large = match decoded {
             Ok(()) => false,
