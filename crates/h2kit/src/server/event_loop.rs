@@ -376,7 +376,10 @@ impl EventLoop {
             self.close(index);
             return;
         }
-        if conn.session.should_park(now) {
+        // Bytes may still wait in the socket (the turn's reads ran out, or
+        // the peer's FIN is not read yet); with edge-triggered readiness no
+        // new event would come for them, so such a connection stays active.
+        if !conn.readable && !conn.read_closed && conn.session.should_park(now) {
             self.park(index);
             return;
         }
