@@ -19,7 +19,7 @@
 //! Nothing here blocks, so servers run it on their I/O threads.
 
 use bytes::Bytes;
-use h2kit::{Body, ConnInfo, Handler};
+use h2kit::{Body, Handler, RequestExt};
 use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 
@@ -160,7 +160,7 @@ const STYLE: &str = "body { font-family: sans-serif; color: #234; }\n";
 /// `/push`: a page whose style sheet is pushed with it when the client
 /// accepts pushes (HTTP/2 only; over HTTP/1.1 the browser asks for it).
 fn push_page(req: &Request<Body>) -> Response<Body> {
-    if let Some(pusher) = req.extensions().get::<h2kit::push::Pusher>() {
+    if let Some(pusher) = req.pusher() {
         let style = Request::get("/push/style.css").body(());
         if let Ok(pushed) = style
             .map_err(|_| ())
@@ -188,10 +188,7 @@ fn style_sheet() -> Response<Body> {
 }
 
 fn root_page(req: &Request<Body>) -> String {
-    let protocol = req
-        .extensions()
-        .get::<ConnInfo>()
-        .map_or("?", |c| c.protocol().as_str());
+    let protocol = req.conn_info().map_or("?", |c| c.protocol().as_str());
     format!(
         "Hello from h2kit over {protocol}.\n\n\
          GET  /         this page\n\

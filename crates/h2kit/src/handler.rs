@@ -10,17 +10,18 @@
 //! on `single`, `thread`, `event-loop` and `runtime`.
 //!
 //! ```
-//! use h2kit::{Body, ConnInfo};
+//! use h2kit::{Body, RequestExt};
 //! use http::{Request, Response};
 //!
 //! fn hello(req: Request<Body>) -> Response<Body> {
-//!     let proto = req.extensions().get::<ConnInfo>().map(|c| c.protocol().as_str());
+//!     let proto = req.conn_info().map(|c| c.protocol().as_str());
 //!     Response::new(Body::from(format!("hello over {}\n", proto.unwrap_or("?"))))
 //! }
 //! let _handler: std::sync::Arc<dyn h2kit::Handler> = std::sync::Arc::new(hello);
 //! ```
 
 use crate::Body;
+use crate::push::Pusher;
 use http::{Request, Response};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -76,6 +77,50 @@ where
     }
 }
 
+/// What a server attached to a request: the connection it came on and,
+/// when the client accepts pushes, the [`Pusher`].
+///
+/// ```
+/// use h2kit::{Body, RequestExt};
+/// use http::{Request, Response};
+///
+/// fn peer(req: Request<Body>) -> Response<Body> {
+///     match req.conn_info() {
+///         Some(info) => Response::new(Body::from(format!("{}\n", info.peer_addr()))),
+///         None => Response::new(Body::from("built by hand\n")),
+///     }
+/// }
+/// // A request built by hand has none.
+/// assert_eq!(peer(Request::new(Body::empty())).into_body().collect(64).unwrap(), "built by hand\n");
+/// ```
+///
+/// The connection travels with the request's body rather than in its
+/// extensions, which would cost three allocations per request. A handler
+/// that replaces the body (`Request::map`) and still wants it later can
+/// move it into the extensions first; `conn_info` looks there too.
+pub trait RequestExt {
+    /// The connection the request came on; `None` for a request built by
+    /// hand.
+    fn conn_info(&self) -> Option<&ConnInfo>;
+
+    /// The means to push responses alongside this request's (RFC 9113
+    /// §8.4); `None` when the client disabled push or the protocol has
+    /// none.
+    fn pusher(&self) -> Option<&Pusher>;
+}
+
+impl RequestExt for Request<Body> {
+    fn conn_info(&self) -> Option<&ConnInfo> {
+        self.body()
+            .conn_info()
+            .or_else(|| self.extensions().get::<ConnInfo>())
+    }
+
+    fn pusher(&self) -> Option<&Pusher> {
+        self.extensions().get::<Pusher>()
+    }
+}
+
 /// The protocol a request arrived over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Protocol {
@@ -111,8 +156,9 @@ pub struct TlsInfo {
     pub cipher_suite: String,
 }
 
-/// The connection a request came on; every request carries one in its
-/// extensions (`req.extensions().get::<ConnInfo>()`). Cloning is cheap.
+/// The connection a request came on. Every request a server hands to a
+/// handler carries one, in its body: ask with [`RequestExt::conn_info`].
+/// Cloning is cheap.
 #[derive(Clone, Debug)]
 pub struct ConnInfo(Arc<ConnInfoInner>);
 
@@ -157,5 +203,31 @@ impl ConnInfo {
     /// The TLS details, for a TLS connection.
     pub fn tls(&self) -> Option<&TlsInfo> {
         self.0.tls.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info() -> ConnInfo {
+        let addr = "127.0.0.1:8080".parse().unwrap();
+        ConnInfo::new(addr, addr, Protocol::H2c, None)
+    }
+
+    #[test]
+    fn conn_info_comes_from_the_body() {
+        let req = Request::new(Body::empty().with_conn_info(info()));
+        assert_eq!(req.conn_info().map(ConnInfo::protocol), Some(Protocol::H2c));
+    }
+
+    #[test]
+    fn conn_info_moved_into_the_extensions_is_still_found() {
+        let req = Request::new(Body::empty().with_conn_info(info()));
+        let (mut parts, body) = req.into_parts();
+        parts.extensions.insert(body.conn_info().cloned().unwrap());
+        let req = Request::from_parts(parts, Body::from("replaced"));
+        assert_eq!(req.conn_info().map(ConnInfo::protocol), Some(Protocol::H2c));
+        assert!(Request::new(Body::empty()).conn_info().is_none());
     }
 }

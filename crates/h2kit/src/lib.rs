@@ -37,4 +37,4 @@ pub mod tls;
 
 pub use body::{Body, BodyError, BodySender};
 pub use h2kit_proto as proto;
-pub use handler::{ConnInfo, Handler, Protocol, TlsInfo, nonblocking};
+pub use handler::{ConnInfo, Handler, Protocol, RequestExt, TlsInfo, nonblocking};

@@ -1,7 +1,8 @@
 //! Server push from handlers (RFC 9113 §8.4).
 //!
 //! A request that arrived over HTTP/2 from a client that accepts pushes
-//! carries a [`Pusher`] in its extensions. [`Pusher::push`] promises a
+//! carries a [`Pusher`] in its extensions
+//! ([`RequestExt::pusher`](crate::RequestExt::pusher)). [`Pusher::push`] promises a
 //! response to a GET or HEAD request the client has not made yet, and
 //! returns a [`PushedResponse`] through which the handler (now or later, on
 //! any thread) sends that response. The promise is sent before the
@@ -12,12 +13,11 @@
 //! handlers simply skip pushing.
 //!
 //! ```
-//! use h2kit::Body;
-//! use h2kit::push::Pusher;
+//! use h2kit::{Body, RequestExt};
 //! use http::{Request, Response};
 //!
 //! fn page(req: Request<Body>) -> Response<Body> {
-//!     if let Some(pusher) = req.extensions().get::<Pusher>() {
+//!     if let Some(pusher) = req.pusher() {
 //!         let css = Request::get("/style.css").body(()).unwrap();
 //!         if let Ok(pushed) = pusher.push(css) {
 //!             pushed.send(Response::new(Body::from("body { color: teal }")));

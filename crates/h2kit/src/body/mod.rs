@@ -30,6 +30,7 @@
 
 pub(crate) mod pipe;
 
+use crate::ConnInfo;
 use bytes::Bytes;
 use http::HeaderMap;
 use std::fmt;
@@ -89,6 +90,11 @@ pub struct Body {
     /// Boxed: rare, and a `HeaderMap` inline would make every request and
     /// response larger to move.
     trailers: Option<Box<HeaderMap>>,
+    /// The connection a request body arrived on. Carried by the body, not
+    /// the request's extensions: one reference count instead of three
+    /// allocations per request (a `http::Extensions` map costs a box, a
+    /// table and a boxed value).
+    conn: Option<ConnInfo>,
 }
 
 pub(crate) enum Kind {
@@ -155,7 +161,23 @@ impl Body {
         Body {
             kind,
             trailers: None,
+            conn: None,
         }
+    }
+
+    /// The connection this request body arrived on: set on every request a
+    /// server hands to a handler, `None` on bodies built by hand. Handlers
+    /// usually ask the request instead ([`RequestExt::conn_info`]).
+    ///
+    /// [`RequestExt::conn_info`]: crate::RequestExt::conn_info
+    pub fn conn_info(&self) -> Option<&ConnInfo> {
+        self.conn.as_ref()
+    }
+
+    /// The body, marked as arriving on `info`'s connection.
+    pub(crate) fn with_conn_info(mut self, info: ConnInfo) -> Body {
+        self.conn = Some(info);
+        self
     }
 
     pub(crate) fn into_kind(self) -> Kind {

@@ -4,7 +4,7 @@
 
 use h2kit::server::{Dispatch, Server, ServerConfig};
 use h2kit::tls::TlsConfig;
-use h2kit::{Body, ConnInfo};
+use h2kit::{Body, RequestExt};
 use http::{Request, Response, StatusCode};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,7 +21,7 @@ pub fn site(arrived: Arc<AtomicUsize>) -> impl Fn(Request<Body>) -> Response<Bod
     move |req: Request<Body>| match req.uri().path() {
         "/echo" => Response::new(req.into_body()),
         "/peer" => {
-            let info = req.extensions().get::<ConnInfo>().cloned();
+            let info = req.conn_info().cloned();
             let text = info.map_or("none".into(), |i| {
                 format!("{} {}", i.peer_addr(), i.local_addr())
             });
@@ -29,7 +29,7 @@ pub fn site(arrived: Arc<AtomicUsize>) -> impl Fn(Request<Body>) -> Response<Bod
         }
         "/large" => Response::new(Body::from(vec![b'a'; MIB])),
         "/proto" => {
-            let info = req.extensions().get::<ConnInfo>().cloned();
+            let info = req.conn_info().cloned();
             let text = match info {
                 Some(info) => format!(
                     "{} {}",
@@ -43,7 +43,7 @@ pub fn site(arrived: Arc<AtomicUsize>) -> impl Fn(Request<Body>) -> Response<Bod
         "/push" => {
             // Pushes two resources, one answered before and one after the
             // page's own response is returned.
-            let Some(pusher) = req.extensions().get::<h2kit::push::Pusher>() else {
+            let Some(pusher) = req.pusher() else {
                 return Response::new(Body::from("no push"));
             };
             let first = pusher
@@ -61,7 +61,7 @@ pub fn site(arrived: Arc<AtomicUsize>) -> impl Fn(Request<Body>) -> Response<Bod
         }
         "/push-abandoned" => {
             // Promises a push, then drops its sink unsent.
-            if let Some(pusher) = req.extensions().get::<h2kit::push::Pusher>() {
+            if let Some(pusher) = req.pusher() {
                 drop(
                     pusher
                         .push(Request::get("/never").body(()).unwrap())

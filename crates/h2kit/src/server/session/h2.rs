@@ -178,6 +178,7 @@ impl H2 {
             let (tx, rx) = pipe::pipe(usize::MAX, Some(ctx.waker.clone()));
             (Some(tx), Body::from_pipe(rx))
         };
+        let body = body.with_conn_info(self.info.clone());
         let head_only = head.method[..] == *b"HEAD";
         if request_body.is_some() {
             self.pumping.push(id);
@@ -202,7 +203,6 @@ impl H2 {
         self.conn.recycle_request_head(head);
         match converted {
             Ok(mut request) => {
-                request.extensions_mut().insert(self.info.clone());
                 if let Some(pusher) = pusher {
                     request.extensions_mut().insert(pusher);
                 }
@@ -229,7 +229,7 @@ impl H2 {
 
     /// Takes the request that upgraded the connection from HTTP/1.1 as
     /// stream 1 (RFC 7540 §3.2); its body, if any, was read over HTTP/1.1.
-    pub fn adopt_upgraded(&mut self, ctx: &mut Ctx, mut request: http::Request<crate::Body>) {
+    pub fn adopt_upgraded(&mut self, ctx: &mut Ctx, request: http::Request<crate::Body>) {
         let head_only = request.method() == http::Method::HEAD;
         self.slots.insert(
             1,
@@ -239,7 +239,8 @@ impl H2 {
                 head_only,
             },
         );
-        request.extensions_mut().insert(self.info.clone());
+        let info = self.info.clone();
+        let request = request.map(|body| body.with_conn_info(info));
         ctx.jobs.push_back(Job {
             request,
             responder: Responder::new(ctx.mailbox.clone(), 1),

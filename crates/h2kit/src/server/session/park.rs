@@ -139,7 +139,7 @@ impl ParkedSession {
 mod tests {
     use super::super::tests::shared;
     use super::*;
-    use crate::Body;
+    use crate::{Body, RequestExt};
     use bytes::BytesMut;
     use h2kit_proto::h2::{Config, Connection, Event};
     use http::{Request, Response};
@@ -155,7 +155,7 @@ mod tests {
     fn small_shared() -> Arc<Shared> {
         let mut shared = Arc::into_inner(shared()).unwrap();
         shared.handler = Arc::new(crate::nonblocking(|req: Request<Body>| {
-            let info = req.extensions().get::<ConnInfo>().unwrap();
+            let info = req.conn_info().unwrap();
             Response::new(Body::from(format!(
                 "{} {}",
                 info.protocol().as_str(),

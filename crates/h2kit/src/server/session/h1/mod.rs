@@ -388,7 +388,7 @@ impl H1 {
     }
 
     fn dispatch(&mut self, ctx: &mut Ctx, parsed: Parsed) {
-        let Parsed { mut request, head } = parsed;
+        let Parsed { request, head } = parsed;
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1);
         let connect = head.method == Some(h1::Method::Connect);
@@ -407,7 +407,8 @@ impl H1 {
             drained: 0,
             reply: Reply::Waiting,
         });
-        request.extensions_mut().insert(self.info.clone());
+        let info = self.info.clone();
+        let request = request.map(|body| body.with_conn_info(info));
         ctx.jobs.push_back(Job {
             request,
             responder: Responder::new(ctx.mailbox.clone(), id),
