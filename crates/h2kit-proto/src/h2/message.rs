@@ -4,7 +4,7 @@
 //! are forbidden. A block that breaks them is *malformed*, answered with a
 //! stream error of type PROTOCOL_ERROR (§8.1.1).
 
-use crate::hpack::HeaderField;
+use crate::hpack::{Checked, HeaderField};
 use bytes::Bytes;
 use std::fmt;
 
@@ -205,12 +205,17 @@ fn is_connection_specific(name: &[u8]) -> bool {
     )
 }
 
-/// Checks a regular (non-pseudo) field and tracks `content-length`.
-fn check_regular(field: &HeaderField, content_length: &mut Option<u64>) -> Result<(), Malformed> {
-    if !valid_name(&field.name) {
+/// Checks a regular (non-pseudo) field and tracks `content-length`; the
+/// character checks are skipped for what `checked` vouches for.
+fn check_regular(
+    field: &HeaderField,
+    checked: Checked,
+    content_length: &mut Option<u64>,
+) -> Result<(), Malformed> {
+    if !checked.name && !valid_name(&field.name) {
         return Err(Malformed::InvalidName);
     }
-    if !valid_value(&field.value) {
+    if !checked.value && !valid_value(&field.value) {
         return Err(Malformed::InvalidValue);
     }
     if is_connection_specific(&field.name) {
@@ -335,18 +340,19 @@ impl SectionBuilder {
         }
     }
 
-    /// Takes the next decoded field.
-    pub fn push(&mut self, field: HeaderField) {
+    /// Takes the next decoded field; `checked` says which of its parts
+    /// HPACK already knows to be good.
+    pub fn push(&mut self, field: HeaderField, checked: Checked) {
         if self.error.is_none() {
-            if let Err(e) = self.check(field) {
+            if let Err(e) = self.check(field, checked) {
                 self.error = Some(e);
             }
         }
     }
 
-    fn check(&mut self, field: HeaderField) -> Result<(), Malformed> {
+    fn check(&mut self, field: HeaderField, checked: Checked) -> Result<(), Malformed> {
         if field.name.first() != Some(&b':') {
-            check_regular(&field, &mut self.content_length)?;
+            check_regular(&field, checked, &mut self.content_length)?;
             if self.kind != SectionKind::Response && &field.name[..] == b"host" {
                 self.host = Some(field.value.clone());
             }
@@ -362,7 +368,7 @@ impl SectionBuilder {
         if !self.fields.is_empty() {
             return Err(Malformed::PseudoAfterRegular);
         }
-        if !valid_value(&field.value) {
+        if !checked.value && !valid_value(&field.value) {
             return Err(Malformed::InvalidValue);
         }
         if self.kind == SectionKind::Response {
@@ -502,7 +508,9 @@ fn parse_request(
     connect_protocol: bool,
 ) -> Result<ParsedRequest, Malformed> {
     let mut builder = SectionBuilder::new(SectionKind::Request { connect_protocol });
-    fields.into_iter().for_each(|f| builder.push(f));
+    fields
+        .into_iter()
+        .for_each(|f| builder.push(f, Checked::NOTHING));
     match builder.finish() {
         Section::Request(r) => r,
         _ => unreachable!("built as a request"),
@@ -513,7 +521,9 @@ fn parse_request(
 #[cfg(test)]
 fn parse_response(fields: Vec<HeaderField>) -> Result<ParsedResponse, Malformed> {
     let mut builder = SectionBuilder::new(SectionKind::Response);
-    fields.into_iter().for_each(|f| builder.push(f));
+    fields
+        .into_iter()
+        .for_each(|f| builder.push(f, Checked::NOTHING));
     match builder.finish() {
         Section::Response(r) => r,
         _ => unreachable!("built as a response"),
@@ -524,7 +534,10 @@ fn parse_response(fields: Vec<HeaderField>) -> Result<ParsedResponse, Malformed>
 #[cfg(test)]
 fn check_trailers(fields: &[HeaderField]) -> Result<(), Malformed> {
     let mut builder = SectionBuilder::new(SectionKind::Trailers);
-    fields.iter().cloned().for_each(|f| builder.push(f));
+    fields
+        .iter()
+        .cloned()
+        .for_each(|f| builder.push(f, Checked::NOTHING));
     match builder.finish() {
         Section::Trailers(r) => r.map(|_| ()),
         _ => unreachable!("built as trailers"),

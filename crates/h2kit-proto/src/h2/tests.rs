@@ -800,6 +800,50 @@ fn rfc9113_8_2_uppercase_field_name_is_reset() {
     );
 }
 
+/// §8.2.1 applies to every field line, including one HPACK copies from its
+/// dynamic table: the table remembers what it checked when the entry was
+/// added, so a bad entry stays bad on every reference.
+#[test]
+fn rfc9113_8_2_1_bad_fields_from_the_dynamic_table_are_malformed_every_time() {
+    let (mut server, mut peer) = raw_server(Config::default());
+    let mut upper = GET.to_vec();
+    upper.push(("X-Upper", "1"));
+    let mut spaced = GET.to_vec();
+    spaced.push(("x-spaced", " lead"));
+    let first = [
+        peer.headers(1, &upper, true),
+        peer.headers(3, &spaced, true),
+    ];
+    let frames = exchange(&mut server, &mut peer, &first);
+    assert_eq!(reset_code(&frames, 1), Some(ErrorCode::PROTOCOL_ERROR));
+    assert_eq!(reset_code(&frames, 3), Some(ErrorCode::PROTOCOL_ERROR));
+    // The same fields again: now one-octet references to table entries.
+    let again_upper = peer.block(&upper[GET.len()..]);
+    let again_spaced = peer.block(&spaced[GET.len()..]);
+    assert_eq!((again_upper.len(), again_spaced.len()), (1, 1));
+    let second = [
+        peer.headers(5, &upper, true),
+        peer.headers(7, &spaced, true),
+    ];
+    let frames = exchange(&mut server, &mut peer, &second);
+    assert_eq!(reset_code(&frames, 5), Some(ErrorCode::PROTOCOL_ERROR));
+    assert_eq!(reset_code(&frames, 7), Some(ErrorCode::PROTOCOL_ERROR));
+    let mut requests = 0;
+    while let Some(event) = server.poll_event() {
+        requests += usize::from(matches!(event, Event::Request { .. }));
+    }
+    assert_eq!(requests, 0);
+    // A good field copied from the table is accepted.
+    let mut good = GET.to_vec();
+    good.push(("x-good", "1"));
+    for id in [9, 11] {
+        let h = peer.headers(id, &good, true);
+        let frames = exchange(&mut server, &mut peer, &[h]);
+        assert_eq!(reset_code(&frames, id), None);
+        assert!(matches!(server.poll_event(), Some(Event::Request { .. })));
+    }
+}
+
 #[test]
 fn rfc9113_8_1_1_content_length_mismatch_is_reset() {
     let (mut server, mut peer) = raw_server(Config::default());

@@ -1,7 +1,7 @@
 //! The HPACK decoder (RFC 7541 §3.2, §6).
 
 use super::error::DecodeError;
-use super::field::{FIELD_OVERHEAD, HeaderField};
+use super::field::{Checked, FIELD_OVERHEAD, HeaderField};
 use super::huffman;
 use super::integer;
 use super::static_table::{STATIC_LEN, STATIC_TABLE};
@@ -168,6 +168,19 @@ impl Decoder {
     where
         F: FnMut(HeaderField),
     {
+        self.decode_checked(block, |field, _| emit(field))
+    }
+
+    /// [`decode`](Self::decode), also telling `emit` what is known of each
+    /// field's bytes ([`Checked`]): the HTTP/2 layer checks only the rest.
+    pub(crate) fn decode_checked<F>(
+        &mut self,
+        block: &Bytes,
+        mut emit: F,
+    ) -> Result<(), DecodeError>
+    where
+        F: FnMut(HeaderField, Checked),
+    {
         let src: &[u8] = block;
         let mut pos = self.decode_size_updates(src)?;
         let mut list_size = 0usize;
@@ -177,24 +190,27 @@ impl Decoder {
             if first & 0x80 != 0 {
                 // §6.1 Indexed Header Field: 1xxxxxxx.
                 let index = integer::decode(src, &mut pos, 7)?;
-                let (name, value) = self.field_at(index)?;
+                let (name, value, checked) = self.field_at(index)?;
                 list_size += name.len() + value.len() + FIELD_OVERHEAD;
                 too_large |= list_size > self.max_header_list_size;
                 if !too_large {
-                    emit(HeaderField {
-                        name: name.to_bytes(),
-                        value: value.to_bytes(),
-                        never_indexed: false,
-                    });
+                    emit(
+                        HeaderField {
+                            name: name.to_bytes(),
+                            value: value.to_bytes(),
+                            never_indexed: false,
+                        },
+                        checked,
+                    );
                 }
             } else if first & 0x40 != 0 {
                 // §6.2.1 Literal Header Field with Incremental Indexing:
                 // 01xxxxxx.
-                let field = self.decode_indexed_literal(block, &mut pos)?;
+                let (field, checked) = self.decode_indexed_literal(block, &mut pos)?;
                 list_size += field.name.len() + field.value.len() + FIELD_OVERHEAD;
                 too_large |= list_size > self.max_header_list_size;
                 if !too_large {
-                    emit(field);
+                    emit(field, checked);
                 }
             } else if first & 0x20 != 0 {
                 // §6.3: 001xxxxx, allowed only before the first field.
@@ -204,12 +220,15 @@ impl Decoder {
                 // §6.2.3 Literal Header Field Never Indexed: 0001xxxx.
                 let never_indexed = first & 0x10 != 0;
                 let name_index = integer::decode(src, &mut pos, 4)?;
-                let name = match name_index {
+                let (name, name_checked) = match name_index {
                     0 => {
                         let name = read_string(src, &mut pos)?;
-                        self.literal(block, name, too_large)?
+                        (self.literal(block, name, too_large)?, false)
                     }
-                    index => self.field_at(index)?.0.to_bytes(),
+                    index => {
+                        let (name, _, checked) = self.field_at(index)?;
+                        (name.to_bytes(), checked.name)
+                    }
                 };
                 let value = read_string(src, &mut pos)?;
                 // A block already refused gets no more Huffman decoding;
@@ -221,11 +240,18 @@ impl Decoder {
                 list_size += value.len();
                 too_large |= list_size > self.max_header_list_size;
                 if !too_large {
-                    emit(HeaderField {
-                        name,
-                        value,
-                        never_indexed,
-                    });
+                    let checked = Checked {
+                        name: name_checked,
+                        value: false,
+                    };
+                    emit(
+                        HeaderField {
+                            name,
+                            value,
+                            never_indexed,
+                        },
+                        checked,
+                    );
                 }
             }
         }
@@ -277,21 +303,22 @@ impl Decoder {
         Ok(pos)
     }
 
-    /// The name and value at an HPACK index (§2.3.3).
+    /// The name and value at an HPACK index (§2.3.3), and what is known of
+    /// them.
     #[inline]
-    fn field_at(&self, index: u64) -> Result<(Src<'_>, Src<'_>), DecodeError> {
+    fn field_at(&self, index: u64) -> Result<(Src<'_>, Src<'_>, Checked), DecodeError> {
         let i = index as usize;
         if i <= STATIC_LEN {
             return match i.checked_sub(1) {
                 Some(i) => {
                     let (name, value) = STATIC_TABLE[i];
-                    Ok((Src::Static(name), Src::Static(value)))
+                    Ok((Src::Static(name), Src::Static(value), Checked::BOTH))
                 }
                 None => Err(DecodeError::ZeroIndex),
             };
         }
         match self.table.get_entry(i - (STATIC_LEN + 1)) {
-            Some(entry) => Ok((entry.name.src(), Src::Shared(&entry.value))),
+            Some(entry) => Ok((entry.name.src(), Src::Shared(&entry.value), entry.checked)),
             None => Err(DecodeError::IndexOutOfRange { index }),
         }
     }
@@ -302,7 +329,7 @@ impl Decoder {
         &mut self,
         block: &Bytes,
         pos: &mut usize,
-    ) -> Result<HeaderField, DecodeError> {
+    ) -> Result<(HeaderField, Checked), DecodeError> {
         let src: &[u8] = block;
         let name = match integer::decode(src, pos, 6)? {
             0 => Name::Literal(read_string(src, pos)?),
@@ -337,11 +364,12 @@ impl Decoder {
             let value = self.literal(block, value, false)?;
             if !self.table.fits(name.src().len(), value.len()) {
                 self.table.clear();
-                return Ok(HeaderField {
+                let field = HeaderField {
                     name: name.src().to_bytes(),
                     value,
                     never_indexed: false,
-                });
+                };
+                return Ok((field, Checked::NOTHING));
             }
             let name = match name {
                 EntryName::Shared(literal) => EntryName::Shared(self.table.copy(&literal)),
@@ -354,8 +382,10 @@ impl Decoder {
             value: value.clone(),
             never_indexed: false,
         };
-        self.table.insert(Entry { name, value });
-        Ok(field)
+        let entry = Entry::new(name, value);
+        let checked = entry.checked;
+        self.table.insert(entry);
+        Ok((field, checked))
     }
 
     /// A string literal that does not enter the table: a slice of the block

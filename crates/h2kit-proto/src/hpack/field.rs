@@ -66,6 +66,43 @@ impl fmt::Debug for HeaderField {
     }
 }
 
+/// Which parts of a decoded field are known to meet HTTP/2's character
+/// rules (RFC 9113 §8.2.1), so the HTTP/2 layer need not check them again.
+///
+/// A field copied from a table entry is known: static entries all meet the
+/// rules, and a dynamic entry is checked once, when it is added, instead of
+/// every time a block refers to it. A literal is not known until checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Checked {
+    /// The name is a pseudo-header name (matched exactly elsewhere) or a
+    /// valid regular field name.
+    pub name: bool,
+    /// The value is a valid field value.
+    pub value: bool,
+}
+
+impl Checked {
+    /// Nothing known: a literal.
+    pub const NOTHING: Checked = Checked {
+        name: false,
+        value: false,
+    };
+
+    /// Both parts known good: a static table entry.
+    pub const BOTH: Checked = Checked {
+        name: true,
+        value: true,
+    };
+
+    /// Checks a name and value, for a new table entry.
+    pub fn of(name: &[u8], value: &[u8]) -> Checked {
+        Checked {
+            name: name.first() == Some(&b':') || crate::h2::valid_name(name),
+            value: crate::h2::valid_value(value),
+        }
+    }
+}
+
 /// A header field to encode, borrowed from the caller.
 ///
 /// Build one with [`FieldRef::new`] or [`FieldRef::sensitive`], or let the

@@ -40,5 +40,6 @@ pub use decoder::{DEFAULT_MAX_HEADER_LIST_SIZE, Decoder};
 pub(crate) use encoder::EncoderLimits;
 pub use encoder::{Encoder, HuffmanMode};
 pub use error::DecodeError;
+pub(crate) use field::Checked;
 pub use field::{FIELD_OVERHEAD, FieldRef, HeaderField};
 pub use table::DynamicTable;

@@ -239,6 +239,20 @@ fn name_index(name: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hpack::Checked;
+
+    /// The decoder hands out static entries as [`Checked::BOTH`]: every
+    /// one must pass the checks a dynamic entry gets.
+    #[test]
+    fn static_entries_meet_http2_character_rules() {
+        for &(name, value) in STATIC_TABLE.iter() {
+            assert_eq!(
+                Checked::of(name, value),
+                Checked::BOTH,
+                "{name:?}: {value:?}"
+            );
+        }
+    }
 
     #[test]
     fn rfc7541_appendix_a_lookup_agrees_with_table() {

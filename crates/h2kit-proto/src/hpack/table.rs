@@ -9,13 +9,18 @@
 //! always lie in the last few chunks, and an older chunk is freed once its
 //! entries are evicted and the fields decoded from them are dropped.
 
-use super::field::FIELD_OVERHEAD;
+use super::field::{Checked, FIELD_OVERHEAD};
 use super::huffman;
 use bytes::{Bytes, BytesMut};
 use std::collections::VecDeque;
 
 /// The most entries room is made for in advance.
 const MAX_PRESIZED_ENTRIES: usize = 512;
+
+/// The entry size room is made for in advance: the 32 octets of overhead
+/// plus 32 of name and value, less than real request fields take
+/// (`user-agent`, `accept`, `cookie` run to 100 and more).
+const PRESIZED_ENTRY_SIZE: usize = 64;
 
 /// The smallest arena chunk: small tables still get a few entries per chunk.
 const MIN_CHUNK: usize = 512;
@@ -82,9 +87,22 @@ impl EntryName {
 pub(crate) struct Entry {
     pub(crate) name: EntryName,
     pub(crate) value: Bytes,
+    /// What the entry's bytes were found to be when it was added.
+    pub(crate) checked: Checked,
 }
 
 impl Entry {
+    /// An entry, its name and value checked once for all the fields that
+    /// will be copied from it.
+    pub(crate) fn new(name: EntryName, value: Bytes) -> Entry {
+        let checked = Checked::of(name.as_slice(), &value);
+        Entry {
+            name,
+            value,
+            checked,
+        }
+    }
+
     fn size(&self) -> usize {
         self.name.as_slice().len() + self.value.len() + FIELD_OVERHEAD
     }
@@ -185,10 +203,12 @@ impl DynamicTable {
         }
         self.evict_to(self.max_size - entry_size);
         if self.entries.capacity() == 0 {
-            // Room for a full table of the smallest entries (32 octets
-            // each), so the deque does not grow step by step.
+            // Room for a full table of small entries, so the deque does
+            // not grow step by step; a table of tinier ones doubles it once
+            // or twice. Room for entries of the 32-octet minimum would
+            // cost every connection twice the memory (8 KiB at 4,096).
             self.entries
-                .reserve((self.max_size / FIELD_OVERHEAD + 1).min(MAX_PRESIZED_ENTRIES));
+                .reserve((self.max_size / PRESIZED_ENTRY_SIZE + 1).min(MAX_PRESIZED_ENTRIES));
         }
         self.size += entry_size;
         self.entries.push_front(entry);

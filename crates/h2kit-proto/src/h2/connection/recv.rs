@@ -379,7 +379,9 @@ impl Connection {
         };
         let kind = self.section_kind(block.stream_id, block.kind);
         let mut builder = SectionBuilder::reusing(kind, &mut self.spare_heads);
-        let decoded = self.hpack_decoder.decode(&bytes, |f| builder.push(f));
+        let decoded = self
+            .hpack_decoder
+            .decode_checked(&bytes, |f, checked| builder.push(f, checked));
         let too_large = match decoded {
             Ok(()) => false,
             Err(DecodeError::HeaderListTooLarge { .. }) => true,
