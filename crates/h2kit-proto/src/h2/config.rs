@@ -105,6 +105,17 @@ pub struct Config {
     pub auto_tune_windows: bool,
     /// Upper bound for auto-tuned stream and connection windows.
     pub max_auto_tuned_window: u32,
+    /// Check the regular fields of the responses and trailers we are asked
+    /// to send against RFC 9113 §8.2.1 and §8.2.2 (name characters, value
+    /// characters and edge whitespace, connection-specific fields; requests
+    /// and promised requests are always checked); a failing field block is
+    /// refused with [`UserError::InvalidHeaders`](super::UserError) before
+    /// anything is encoded. On by default. A driver whose fields are valid
+    /// by construction may turn it off (`http::HeaderName` guarantees the
+    /// name, and `http::HeaderValue` every value character but the edge
+    /// whitespace) and save the per-byte checks on every response; it then
+    /// must not pass anything else.
+    pub check_sent_fields: bool,
 }
 
 impl Default for Config {
@@ -136,6 +147,7 @@ impl Default for Config {
             lifecycle_events: false,
             auto_tune_windows: false,
             max_auto_tuned_window: 16 << 20,
+            check_sent_fields: true,
         }
     }
 }

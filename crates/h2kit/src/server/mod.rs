@@ -169,7 +169,9 @@ impl ServerConfig {
 /// much as the peer's window for it (at least 64 KiB): a client that grants
 /// large windows gets large writes, one that does not leaves response
 /// bodies waiting in their (bounded) channels rather than in the
-/// connection.
+/// connection. The core does not check response fields again
+/// (`check_sent_fields: false`): they come from `http` types, valid by
+/// construction but for edge whitespace, which the server checks itself.
 pub fn server_h2_config() -> h2::Config {
     h2::Config {
         flow_control: h2::FlowControl::Manual,
@@ -178,6 +180,7 @@ pub fn server_h2_config() -> h2::Config {
         initial_connection_window: 1 << 20,
         max_send_buffer_per_stream: 1024 * 1024,
         min_send_buffer_per_stream: Some(64 * 1024),
+        check_sent_fields: false,
         ..h2::Config::default()
     }
 }

@@ -106,7 +106,7 @@ impl Connection {
                 "an informational response cannot end the stream",
             ));
         }
-        check_regular_fields(fields)?;
+        self.check_regular_fields(fields)?;
         self.transition(stream_id, Transition::SendHeaders)?;
         let digits = status_digits(status);
         let status_field = FieldRef::new(b":status", &digits);
@@ -178,7 +178,7 @@ impl Connection {
         F: Into<FieldRef<'a>> + Copy,
     {
         self.check_open()?;
-        check_regular_fields(fields)?;
+        self.check_regular_fields(fields)?;
         let stream = self
             .streams
             .get_mut(stream_id)
@@ -521,11 +521,18 @@ where
     Ok(method == b"HEAD")
 }
 
-fn check_regular_fields<'a, F>(fields: &[F]) -> Result<(), UserError>
-where
-    F: Into<FieldRef<'a>> + Copy,
-{
-    fields.iter().try_for_each(|f| check_field((*f).into()))
+impl Connection {
+    /// Checks fields to send, unless the configuration trusts the caller
+    /// (`Config::check_sent_fields`).
+    fn check_regular_fields<'a, F>(&self, fields: &[F]) -> Result<(), UserError>
+    where
+        F: Into<FieldRef<'a>> + Copy,
+    {
+        if !self.config.check_sent_fields {
+            return Ok(());
+        }
+        fields.iter().try_for_each(|f| check_field((*f).into()))
+    }
 }
 
 fn check_field(f: FieldRef<'_>) -> Result<(), UserError> {

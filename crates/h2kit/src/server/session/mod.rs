@@ -854,6 +854,58 @@ mod tests {
         assert!(got > 0);
     }
 
+    /// The core does not check the server's response fields
+    /// (`check_sent_fields` is off), so the one rule `http::HeaderValue`
+    /// lets through must be caught here: RFC 9113 §8.2.1 "A field value
+    /// MUST NOT start or end with an ASCII whitespace character".
+    #[test]
+    fn rfc9113_8_2_1_a_response_field_with_edge_whitespace_is_never_sent() {
+        for trailer in [false, true] {
+            let mut shared = Arc::into_inner(shared()).unwrap();
+            shared.handler = Arc::new(crate::nonblocking(move |_req| {
+                let bad = http::HeaderValue::from_static(" padded");
+                if trailer {
+                    let (mut tx, body) = Body::channel();
+                    let mut trailers = http::HeaderMap::new();
+                    trailers.insert("x-edge", bad);
+                    tx.send(Bytes::from_static(b"body")).unwrap();
+                    tx.finish_with_trailers(trailers);
+                    Response::new(body)
+                } else {
+                    let mut response = Response::new(Body::from("body"));
+                    response.headers_mut().insert("x-edge", bad);
+                    response
+                }
+            }));
+            let now = Instant::now();
+            let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();
+            let mut session =
+                Session::new(Arc::new(shared), addr, addr, Waker::noop().clone(), now).unwrap();
+            let (mut client, wire) = greedy_client(1);
+            session.on_read(&wire, now);
+            session.dispatch_jobs();
+            session.flush();
+            client.recv(&session.take_output()).unwrap();
+            let mut reset = None;
+            while let Some(event) = client.poll_event() {
+                match event {
+                    Event::Response { head, .. } => {
+                        assert!(trailer, "headers with edge whitespace were sent");
+                        assert!(head.fields.iter().all(|f| &f.name[..] != b"x-edge"));
+                    }
+                    Event::Trailers { .. } => panic!("trailers with edge whitespace were sent"),
+                    Event::StreamReset { code, .. } => reset = Some(code),
+                    _ => {}
+                }
+            }
+            assert_eq!(
+                reset,
+                Some(h2kit_proto::ErrorCode::INTERNAL_ERROR),
+                "trailer: {trailer}"
+            );
+        }
+    }
+
     #[test]
     fn a_cleartext_client_without_the_preface_is_served_over_http11() {
         let now = Instant::now();
