@@ -220,6 +220,12 @@ pub(crate) fn decode(src: &[u8], dst: &mut [u8]) -> Result<usize, HuffmanError> 
                 }
                 return check_padding(acc, total_bits - consumed, out);
             }
+            // A long code is longer than LOOKUP_BITS: when fewer real bits
+            // remain, what is left can only be padding.
+            let remaining = total_bits - consumed;
+            if remaining <= LOOKUP_BITS as usize {
+                return check_padding(acc, remaining, out);
+            }
             let (sym, code_len) = decode_long(acc);
             if consumed + code_len as usize > total_bits {
                 return check_padding(acc, total_bits - consumed, out);
