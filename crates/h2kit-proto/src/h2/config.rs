@@ -7,6 +7,35 @@
 use super::schedule::SchedulerKind;
 use std::time::Duration;
 
+/// Which moments of a stream's life are reported as events, beyond the
+/// messages themselves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LifecycleEvents {
+    /// None: the messages tell most drivers all they need.
+    #[default]
+    None,
+    /// Only [`Event::StreamClosed`](super::Event::StreamClosed): enough to
+    /// forget a stream's state once the core has, at one event per stream
+    /// instead of four.
+    Closed,
+    /// [`StreamActive`](super::Event::StreamActive),
+    /// [`StreamHalfClosed`](super::Event::StreamHalfClosed) (each side) and
+    /// [`StreamClosed`](super::Event::StreamClosed).
+    All,
+}
+
+impl LifecycleEvents {
+    /// Whether stream openings and half-closes are reported.
+    pub(crate) fn all(self) -> bool {
+        self == LifecycleEvents::All
+    }
+
+    /// Whether stream closes are reported.
+    pub(crate) fn closed(self) -> bool {
+        self != LifecycleEvents::None
+    }
+}
+
 /// How received DATA is given back to the peer as flow-control window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FlowControl {
@@ -98,9 +127,10 @@ pub struct Config {
     pub idle_trim_delay: Duration,
     /// Which stream's DATA goes next when several can send.
     pub scheduler: SchedulerKind,
-    /// Also report stream lifecycle moments (active, half-closed, closed)
-    /// as events; off by default since most drivers do not need them.
-    pub lifecycle_events: bool,
+    /// Which stream lifecycle moments (active, half-closed, closed) are
+    /// also reported as events; none by default since most drivers do not
+    /// need them.
+    pub lifecycle_events: LifecycleEvents,
     /// Grow receive windows toward the measured bandwidth-delay product.
     pub auto_tune_windows: bool,
     /// Upper bound for auto-tuned stream and connection windows.
@@ -144,7 +174,7 @@ impl Default for Config {
             max_local_resets_per_window: 200,
             idle_trim_delay: Duration::from_millis(500),
             scheduler: SchedulerKind::Rfc9218,
-            lifecycle_events: false,
+            lifecycle_events: LifecycleEvents::None,
             auto_tune_windows: false,
             max_auto_tuned_window: 16 << 20,
             check_sent_fields: true,

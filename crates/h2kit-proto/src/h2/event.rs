@@ -86,21 +86,21 @@ pub enum Event {
         retry_safe: bool,
     },
     /// A stream entered "open" or "half-closed" and counts toward the
-    /// concurrency limit (only with `Config::lifecycle_events`).
+    /// concurrency limit (only with `LifecycleEvents::All`).
     StreamActive {
         /// The stream.
         stream_id: StreamId,
     },
     /// One direction of a stream finished (only with
-    /// `Config::lifecycle_events`).
+    /// `LifecycleEvents::All`).
     StreamHalfClosed {
         /// The stream.
         stream_id: StreamId,
         /// `Local`: we sent END_STREAM; `Peer`: the peer did.
         side: Initiator,
     },
-    /// A stream reached "closed" and its state is gone (only with
-    /// `Config::lifecycle_events`).
+    /// A stream reached "closed" and its state is gone (with
+    /// `LifecycleEvents::Closed` or `All`).
     StreamClosed {
         /// The stream.
         stream_id: StreamId,

@@ -15,7 +15,7 @@ mod send_queue;
 mod state;
 mod stream;
 
-pub use config::{Config, FlowControl};
+pub use config::{Config, FlowControl, LifecycleEvents};
 pub use connection::decode_http2_settings;
 pub use connection::{Connection, PREFACE, ParkedConnection, PeerSettings, Role, StreamIdHasher};
 pub use error::{ConnectionError, UserError};

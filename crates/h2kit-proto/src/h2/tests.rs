@@ -420,6 +420,51 @@ fn rfc9113_8_8_1_get_request_and_response() {
     assert_eq!(p.server.stream_state(id), StreamState::Closed);
 }
 
+/// The lifecycle events a server reports for one GET, in order, with each
+/// `Config::lifecycle_events` setting.
+#[test]
+fn lifecycle_events_report_what_the_setting_asks_for() {
+    let expected = [
+        (LifecycleEvents::None, vec![]),
+        (LifecycleEvents::Closed, vec!["closed"]),
+        (
+            LifecycleEvents::All,
+            vec!["active", "half-closed peer", "half-closed local", "closed"],
+        ),
+    ];
+    for (setting, want) in expected {
+        let server = Config {
+            lifecycle_events: setting,
+            ..Config::default()
+        };
+        let mut p = Pair::new(Config::default(), server);
+        let id = p.client.send_request(&GET, true).unwrap();
+        p.pump();
+        p.server
+            .send_response(id, 204, &[] as &[(&str, &str)], true)
+            .unwrap();
+        p.pump();
+        let seen: Vec<&str> = p
+            .server_events
+            .iter()
+            .filter_map(|e| match e {
+                Event::StreamActive { .. } => Some("active"),
+                Event::StreamHalfClosed {
+                    side: Initiator::Peer,
+                    ..
+                } => Some("half-closed peer"),
+                Event::StreamHalfClosed {
+                    side: Initiator::Local,
+                    ..
+                } => Some("half-closed local"),
+                Event::StreamClosed { .. } => Some("closed"),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(seen, want, "{setting:?}");
+    }
+}
+
 #[test]
 fn one_megabyte_bodies_both_ways_on_100_concurrent_streams() {
     let mut p = Pair::default();

@@ -164,7 +164,8 @@ impl ServerConfig {
 
 /// The HTTP/2 configuration servers start from: manual flow control, so a
 /// request body is taken from the client only as fast as the handler reads
-/// it; stream lifecycle events, so the server can forget finished streams;
+/// it; `StreamClosed` events (not the other lifecycle events), so the
+/// server can forget finished streams;
 /// and a per-stream send buffer of up to 1 MiB, of which a stream uses as
 /// much as the peer's window for it (at least 64 KiB): a client that grants
 /// large windows gets large writes, one that does not leaves response
@@ -175,7 +176,7 @@ impl ServerConfig {
 pub fn server_h2_config() -> h2::Config {
     h2::Config {
         flow_control: h2::FlowControl::Manual,
-        lifecycle_events: true,
+        lifecycle_events: h2::LifecycleEvents::Closed,
         initial_stream_window: 256 * 1024,
         initial_connection_window: 1 << 20,
         max_send_buffer_per_stream: 1024 * 1024,

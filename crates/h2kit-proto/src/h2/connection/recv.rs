@@ -604,7 +604,7 @@ impl Connection {
             stream.priority = early;
         }
         self.streams.insert(stream);
-        if self.config.lifecycle_events {
+        if self.config.lifecycle_events.all() {
             self.events.push_back(Event::StreamActive { stream_id: id });
         }
         self.events.push_back(Event::Request {
@@ -873,7 +873,7 @@ impl Connection {
         };
         if let Outcome::Move(next) = stream.state.apply(Transition::RecvEndStream) {
             stream.state = next;
-            if self.config.lifecycle_events {
+            if self.config.lifecycle_events.all() {
                 self.events.push_back(Event::StreamHalfClosed {
                     stream_id: id,
                     side: Initiator::Peer,
@@ -926,7 +926,7 @@ impl Connection {
                 self.conn_recv.release(unreleased);
                 self.queue_window_updates(StreamId::CONNECTION);
             }
-            if self.config.lifecycle_events {
+            if self.config.lifecycle_events.closed() {
                 self.events.push_back(Event::StreamClosed { stream_id: id });
             }
             self.remember_closed(id, reset_by_us);

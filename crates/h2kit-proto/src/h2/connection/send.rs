@@ -324,7 +324,7 @@ impl Connection {
         stream.send_end = true;
         if let Outcome::Move(next) = stream.state.apply(Transition::SendEndStream) {
             stream.state = next;
-            if self.config.lifecycle_events {
+            if self.config.lifecycle_events.all() {
                 self.events
                     .push_back(super::super::Event::StreamHalfClosed {
                         stream_id: id,
@@ -369,7 +369,7 @@ impl Connection {
         if let Some(stream) = self.streams.get_mut(id) {
             stream.state = StreamState::Open;
             self.streams.mark_active(id);
-            if self.config.lifecycle_events {
+            if self.config.lifecycle_events.all() {
                 self.events
                     .push_back(super::super::Event::StreamActive { stream_id: id });
             }
