@@ -465,6 +465,50 @@ fn lifecycle_events_report_what_the_setting_asks_for() {
     }
 }
 
+/// A tiny last body chunk is written right behind its HEADERS, and the
+/// stream closes at once; one the windows cannot take whole is queued for
+/// the scheduler as any other.
+#[test]
+fn tiny_last_body_follows_its_headers_without_scheduling() {
+    for (stream_window, inline) in [(65_535, true), (5, false)] {
+        let client = Config {
+            initial_stream_window: stream_window,
+            ..Config::default()
+        };
+        let mut p = Pair::new(client, Config::default());
+        let id = p.client.send_request(&GET, true).unwrap();
+        p.pump();
+        p.server
+            .send_response(id, 200, &[("content-type", "text/plain")], false)
+            .unwrap();
+        p.server
+            .send_data(id, Bytes::from_static(b"hello world\n"), true)
+            .unwrap();
+        let closed_at_once = p.server.stream_state(id) == StreamState::Closed;
+        assert_eq!(closed_at_once, inline, "window {stream_window}");
+        let mut wire = BytesMut::new();
+        while p.server.poll_transmit(&mut wire) > 0 {}
+        let mut decoder = FrameDecoder::new();
+        let mut frames = Vec::new();
+        while let Ok(Some(frame)) = decoder.decode(&mut wire) {
+            frames.push(frame);
+        }
+        let data: Vec<(usize, bool)> = frames
+            .iter()
+            .filter_map(|f| match f {
+                Frame::Data(d) => Some((d.payload.len(), d.end_stream)),
+                _ => None,
+            })
+            .collect();
+        if inline {
+            assert!(matches!(frames[frames.len() - 2], Frame::Headers(_)));
+            assert_eq!(data, [(12, true)]);
+        } else {
+            assert_eq!(data, [(5, false)], "the window allows 5 octets");
+        }
+    }
+}
+
 #[test]
 fn one_megabyte_bodies_both_ways_on_100_concurrent_streams() {
     let mut p = Pair::default();

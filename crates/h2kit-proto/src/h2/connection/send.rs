@@ -156,6 +156,27 @@ impl Connection {
                 capacity: max_buffer.saturating_sub(stream.buffered),
             });
         }
+        if end_stream
+            && data.len() <= INLINE_DATA_MAX
+            && stream.buffered == 0
+            && !stream.scheduled
+            && stream.state.can_send_data()
+            && stream.send_window.available() as usize >= data.len()
+            && self.conn_send.available() as usize >= data.len()
+        {
+            // A tiny last chunk costs less to write now, after the stream's
+            // HEADERS, than to queue and schedule: it skips the scheduler,
+            // whose order matters for bodies that compete for the windows.
+            let n = data.len();
+            stream.send_window.consume(n as u32);
+            stream.send_end = true;
+            self.conn_send.consume(n as u32);
+            super::transmit::data_header(&mut self.out, stream_id, n, true);
+            self.out.extend_from_slice(&data);
+            self.scheduler.charge(stream_id, n);
+            self.end_local_side(stream_id);
+            return Ok(());
+        }
         stream.buffered += data.len();
         if !data.is_empty() {
             stream.send_queue.push_back(data);
@@ -556,6 +577,10 @@ fn check_field(f: FieldRef<'_>) -> Result<(), UserError> {
     }
     Ok(())
 }
+
+/// The largest last DATA chunk `send_data` writes at once instead of
+/// handing it to the scheduler (see there).
+const INLINE_DATA_MAX: usize = 256;
 
 fn status_digits(status: u16) -> [u8; 3] {
     [

@@ -1,5 +1,6 @@
-//! The outgoing byte stream: queued control frames and headers first, then
-//! DATA in the scheduler's order. Two ways out: copied into one buffer
+//! The outgoing byte stream: queued control frames and headers first (with
+//! tiny last DATA chunks written right after their stream's HEADERS; see
+//! `send_data`), then DATA in the scheduler's order. Two ways out: copied into one buffer
 //! (`poll_transmit`), or as a list of chunks for a vectored write
 //! (`poll_transmit_vectored`), where DATA payloads are the application's own
 //! `Bytes`, never copied.
@@ -231,7 +232,7 @@ impl Connection {
     }
 }
 
-fn data_header(dst: &mut BytesMut, id: StreamId, len: usize, end_stream: bool) {
+pub(super) fn data_header(dst: &mut BytesMut, id: StreamId, len: usize, end_stream: bool) {
     FrameHeader {
         length: len as u32,
         kind: FrameType::DATA,
