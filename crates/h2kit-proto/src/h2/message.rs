@@ -38,8 +38,12 @@ pub(crate) struct HeadPool(Option<Box<Vec<Box<RequestHead>>>>);
 impl HeadPool {
     /// A huge field list is not worth keeping for every request after.
     const MAX_KEPT_FIELDS: usize = 64;
-    /// Enough for a batch of requests decoded from one read.
-    const MAX_KEPT_HEADS: usize = 16;
+    /// Enough for a batch of requests decoded from one read: a client
+    /// may open all its concurrent streams (100 by default) at once, and
+    /// every head of such a batch is decoded before the first is given
+    /// back. The pool lives only while the connection is busy (idle
+    /// connections trim it).
+    const MAX_KEPT_HEADS: usize = 128;
 
     /// A head to reuse, if one was given back.
     pub fn take(&mut self) -> Option<Box<RequestHead>> {
