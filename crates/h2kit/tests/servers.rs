@@ -420,6 +420,123 @@ fn quiet_connections_serve_again(dispatch: Dispatch) {
     t.server.join();
 }
 
+/// The client preface, an empty SETTINGS frame and the ACK of the
+/// server's SETTINGS: a connection that says no more after that.
+const QUIET_HELLO: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\
+    \x00\x00\x00\x04\x00\x00\x00\x00\x00\
+    \x00\x00\x00\x04\x01\x00\x00\x00\x00";
+
+/// The GOAWAY frame type (RFC 9113 §6.8).
+const GOAWAY: u8 = 0x7;
+
+/// Opens an h2c connection by hand that goes quiet after the SETTINGS
+/// exchange (the models that park do so at once).
+async fn quiet_h2c(addr: SocketAddr) -> TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(QUIET_HELLO).await.unwrap();
+    tcp
+}
+
+/// Reads until the server closes the connection (within `limit`) and
+/// returns the types of the frames it sent.
+async fn frames_until_closed(tcp: &mut TcpStream, limit: Duration) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut all = Vec::new();
+    tokio::time::timeout(limit, tcp.read_to_end(&mut all))
+        .await
+        .expect("the server closed the connection in time")
+        .expect("a clean close");
+    let mut types = Vec::new();
+    let mut rest = &all[..];
+    while rest.len() >= 9 {
+        let len = u32::from_be_bytes([0, rest[0], rest[1], rest[2]]) as usize;
+        types.push(rest[3]);
+        rest = &rest[(9 + len).min(rest.len())..];
+    }
+    types
+}
+
+/// Waits for the server's threads, failing if that takes over `limit`.
+fn join_within(server: Server, limit: Duration) {
+    let joined = std::thread::spawn(move || server.join());
+    let start = std::time::Instant::now();
+    while !joined.is_finished() {
+        assert!(start.elapsed() < limit, "the server did not stop");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Connections quiet since the SETTINGS exchange (parked, where the model
+/// parks) each get a GOAWAY and are closed when the server shuts down,
+/// and the server's threads end: nothing waits for the idle timeout.
+fn quiet_connections_get_goaway_on_shutdown(dispatch: Dispatch) {
+    let t = start(dispatch, false);
+    let addr = t.server.local_addr();
+    let handle = t.server.shutdown_handle();
+    run(async move {
+        let mut conns = Vec::new();
+        for _ in 0..20 {
+            conns.push(quiet_h2c(addr).await);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        handle.shutdown(Duration::from_secs(1));
+        for mut tcp in conns {
+            let frames = frames_until_closed(&mut tcp, Duration::from_secs(5)).await;
+            assert!(
+                frames.contains(&GOAWAY),
+                "GOAWAY before the close: {frames:?}"
+            );
+        }
+    });
+    join_within(t.server, Duration::from_secs(5));
+}
+
+/// A connection quiet since the SETTINGS exchange is still closed, with a
+/// GOAWAY, once the idle timeout has passed (parked or not).
+fn a_quiet_connection_is_closed_after_the_idle_timeout(dispatch: Dispatch) {
+    let idle = Duration::from_millis(300);
+    let t = start_with(dispatch, false, |config| config.idle_timeout = idle);
+    let addr = t.server.local_addr();
+    run(async move {
+        let start = std::time::Instant::now();
+        let mut tcp = quiet_h2c(addr).await;
+        let frames = frames_until_closed(&mut tcp, Duration::from_secs(5)).await;
+        assert!(
+            frames.contains(&GOAWAY),
+            "GOAWAY before the close: {frames:?}"
+        );
+        assert!(start.elapsed() >= idle, "not before the idle timeout");
+    });
+    t.server.shutdown(Duration::from_secs(1));
+    join_within(t.server, Duration::from_secs(5));
+}
+
+/// The models that park quiet connections: what parking must not change.
+mod parking {
+    use super::*;
+
+    #[test]
+    fn runtime_quiet_connections_get_goaway_on_shutdown() {
+        quiet_connections_get_goaway_on_shutdown(Dispatch::Runtime);
+    }
+
+    #[test]
+    fn event_loop_quiet_connections_get_goaway_on_shutdown() {
+        quiet_connections_get_goaway_on_shutdown(Dispatch::EventLoop);
+    }
+
+    #[test]
+    fn runtime_a_quiet_connection_is_closed_after_the_idle_timeout() {
+        a_quiet_connection_is_closed_after_the_idle_timeout(Dispatch::Runtime);
+    }
+
+    #[test]
+    fn event_loop_a_quiet_connection_is_closed_after_the_idle_timeout() {
+        a_quiet_connection_is_closed_after_the_idle_timeout(Dispatch::EventLoop);
+    }
+}
+
 tests_per_model!(
     quiet_connections_serve_again,
     h2c_prior_knowledge,
