@@ -93,10 +93,10 @@ pub(super) fn call_inline(
     request: Request<Body>,
 ) -> Option<http::Response<Body>> {
     let span = stream_span(&request);
-    span.in_scope(|| {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler.call(request)))
-    })
-    .ok()
+    // Entered as a guard rather than with `in_scope`, whose closure would
+    // move the request once more.
+    let _entered = span.enter();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler.call(request))).ok()
 }
 
 fn stream_span(request: &Request<Body>) -> tracing::Span {
