@@ -233,6 +233,8 @@ def main():
     ap.add_argument("--no-idle", action="store_true", help="skip the idle-memory measurement")
     ap.add_argument("--bulk-bytes", type=int, default=1 << 30)
     ap.add_argument("--bulk-rounds", type=int, help="rounds of bulk-1g (default: --rounds; a transfer takes under a second)")
+    ap.add_argument("--bulk-repeats", type=int, default=3,
+                    help="transfers per bulk-1g measurement, of which the median counts (default 3)")
     ap.add_argument("--install", action="store_true", help="apt-get install the peers, h2load and openssl")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--no-plots", action="store_true")
@@ -299,7 +301,7 @@ def main():
 
     bulk_rows = []
     if "bulk-1g" in wanted:
-        bulk_rows = bulk.run(names, args.bulk_rounds or rounds, workdir, args.bulk_bytes)
+        bulk_rows = bulk.run(names, args.bulk_rounds or rounds, workdir, args.bulk_bytes, args.bulk_repeats)
     load_after = machine_load()
 
     out = BENCH / "results"
