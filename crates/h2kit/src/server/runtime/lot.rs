@@ -150,10 +150,8 @@ struct Lot<T, F> {
     /// descriptor.
     poll: AsyncFd<Poll>,
     events: Events,
-    /// Parked connections by token. Boxed, so the table stays small and
-    /// growing it moves no sessions.
-    slots: Vec<Option<Box<Parked<T>>>>,
-    free: Vec<usize>,
+    /// Parked connections by token.
+    slots: Slots<T>,
     /// Deadlines by slot. An entry whose slot does not hold a connection
     /// due at that instant is stale (handed back earlier) and skipped.
     timers: BinaryHeap<Reverse<(Instant, usize)>>,
@@ -183,8 +181,7 @@ where
         Ok(Lot {
             poll,
             events: Events::with_capacity(EVENTS),
-            slots: Vec::new(),
-            free: Vec::new(),
+            slots: Slots::default(),
             timers: BinaryHeap::new(),
             live: 0,
             own: None,
@@ -255,25 +252,22 @@ where
             (self.on_resume)(parked, Reason::Refused, handle);
             return;
         }
-        let slot = self.free.pop().unwrap_or_else(|| {
-            self.slots.push(None);
-            self.slots.len() - 1
-        });
         let fd = parked.stream.as_raw_fd();
+        let slot = self.slots.vacant();
         if let Err(err) = self.poll.get_ref().registry().register(
             &mut SourceFd(&fd),
             Token(slot),
             Interest::READABLE,
         ) {
             tracing::debug!(%err, "cannot park a connection in the lot; its task keeps it");
-            self.free.push(slot);
+            self.slots.release(slot);
             (self.on_resume)(parked, Reason::Refused, handle);
             return;
         }
         if let Some(due) = parked.due {
             self.schedule(due, slot);
         }
-        self.slots[slot] = Some(parked);
+        self.slots.fill(slot, *parked);
         self.live += 1;
     }
 
@@ -312,7 +306,6 @@ where
             let current = self
                 .slots
                 .get(slot)
-                .and_then(Option::as_ref)
                 .is_some_and(|parked| parked.due == Some(at));
             if current {
                 self.resume(slot, Reason::Due);
@@ -327,8 +320,7 @@ where
             self.timers = self
                 .slots
                 .iter()
-                .enumerate()
-                .filter_map(|(slot, parked)| Some(Reverse((parked.as_ref()?.due?, slot))))
+                .filter_map(|(slot, parked)| Some(Reverse((parked.due?, slot))))
                 .collect();
         }
         self.timers.push(Reverse((due, slot)));
@@ -341,7 +333,7 @@ where
         let Some(handle) = self.own.clone() else {
             return;
         };
-        let Some(parked) = self.slots.get_mut(slot).and_then(Option::take) else {
+        let Some(parked) = self.slots.take(slot) else {
             return;
         };
         let fd = parked.stream.as_raw_fd();
@@ -356,14 +348,13 @@ where
             // connection, which then reads nothing and parks again.
             tracing::debug!(%err, "cannot deregister a parked connection");
         }
-        self.free.push(slot);
         self.live -= 1;
-        (self.on_resume)(parked, reason, handle);
+        (self.on_resume)(Box::new(parked), reason, handle);
     }
 
     /// Hands back every connection.
     fn resume_all(&mut self, reason: Reason) {
-        for slot in 0..self.slots.len() {
+        for slot in 0..self.slots.capacity() {
             self.resume(slot, reason);
         }
         self.timers.clear();
@@ -375,6 +366,87 @@ where
         tracing::error!(%err, "the runtime's parking lot failed; quiet connections stay in their tasks");
         self.broken = true;
         self.resume_all(Reason::Refused);
+    }
+}
+
+/// Parked connections held in place, in chunks of [`CHUNK`] slots
+/// allocated once and kept. Long-lived parked state of a few hundred bytes
+/// then never lands in the holes that short-lived sessions and task cells
+/// leave in the heap (boxed one by one it did, and split those holes so
+/// the next sessions no longer fit in them), and the table grows without
+/// moving what it holds.
+struct Slots<T> {
+    chunks: Vec<Box<[Option<Parked<T>>]>>,
+    /// Empty slots, the lowest on top.
+    vacant: Vec<usize>,
+}
+
+/// Slots per chunk.
+const CHUNK: usize = 128;
+
+impl<T> Default for Slots<T> {
+    fn default() -> Self {
+        Slots {
+            chunks: Vec::new(),
+            vacant: Vec::new(),
+        }
+    }
+}
+
+impl<T> Slots<T> {
+    /// Slots held, full or empty.
+    fn capacity(&self) -> usize {
+        self.chunks.len() * CHUNK
+    }
+
+    /// An empty slot, to [`fill`](Self::fill) or give back with
+    /// [`release`](Self::release); a new chunk when none is left.
+    fn vacant(&mut self) -> usize {
+        if let Some(slot) = self.vacant.pop() {
+            return slot;
+        }
+        let first = self.capacity();
+        self.chunks
+            .push(std::iter::repeat_with(|| None).take(CHUNK).collect());
+        self.vacant.extend((first + 1..first + CHUNK).rev());
+        first
+    }
+
+    /// Puts a connection in a slot [`vacant`](Self::vacant) gave.
+    fn fill(&mut self, slot: usize, parked: Parked<T>) {
+        if let Some(place) = self.place(slot) {
+            *place = Some(parked);
+        }
+    }
+
+    /// Gives back a slot `vacant` gave and that stays empty.
+    fn release(&mut self, slot: usize) {
+        self.vacant.push(slot);
+    }
+
+    fn place(&mut self, slot: usize) -> Option<&mut Option<Parked<T>>> {
+        self.chunks.get_mut(slot / CHUNK)?.get_mut(slot % CHUNK)
+    }
+
+    /// The connection in `slot`.
+    fn get(&self, slot: usize) -> Option<&Parked<T>> {
+        self.chunks.get(slot / CHUNK)?.get(slot % CHUNK)?.as_ref()
+    }
+
+    /// Takes the connection out of `slot`, which becomes vacant.
+    fn take(&mut self, slot: usize) -> Option<Parked<T>> {
+        let parked = self.place(slot)?.take()?;
+        self.vacant.push(slot);
+        Some(parked)
+    }
+
+    /// The connections held, with their slots.
+    fn iter(&self) -> impl Iterator<Item = (usize, &Parked<T>)> {
+        self.chunks
+            .iter()
+            .flat_map(|chunk| chunk.iter())
+            .enumerate()
+            .filter_map(|(slot, parked)| Some((slot, parked.as_ref()?)))
     }
 }
 
@@ -419,6 +491,36 @@ mod tests {
 
     fn parked(stream: TcpStream, state: u32, due: Option<Instant>) -> Box<Parked<u32>> {
         Box::new(Parked { stream, state, due })
+    }
+
+    #[test]
+    fn slots_grow_by_chunks_and_reuse_the_lowest_vacant_slot() {
+        let mut slots: Slots<u32> = Slots::default();
+        let mut held = Vec::new();
+        for state in 0..(CHUNK as u32 + 2) {
+            let slot = slots.vacant();
+            assert_eq!(slot, state as usize, "slots are handed out in order");
+            let (stream, client) = pair();
+            slots.fill(
+                slot,
+                Parked {
+                    stream,
+                    state,
+                    due: None,
+                },
+            );
+            held.push(client);
+        }
+        assert_eq!(slots.capacity(), 2 * CHUNK);
+        assert_eq!(slots.get(3).map(|p| p.state), Some(3));
+        assert_eq!(slots.take(3).map(|p| p.state), Some(3));
+        assert!(slots.take(3).is_none(), "taken once");
+        assert!(slots.get(3).is_none());
+        assert_eq!(slots.vacant(), 3, "the freed slot comes back first");
+        slots.release(3);
+        let states: Vec<u32> = slots.iter().map(|(_, p)| p.state).collect();
+        assert_eq!(states.len(), CHUNK + 1);
+        assert!(slots.iter().all(|(slot, p)| slot == p.state as usize));
     }
 
     async fn next(rx: &mut Rx<Resumed>) -> Resumed {
