@@ -1,13 +1,21 @@
-//! The streaming frame decoder: bytes split anywhere in, whole frames out.
+//! The streaming frame decoder: bytes split anywhere in, whole frames out
+//! (large DATA frames in pieces as they arrive).
 
 use super::Frame;
+use super::data::Data;
 use super::error::{FrameError, FrameErrorKind};
+use super::head::flags;
 use super::head::{
     DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_LEN, FrameHeader, FrameType, MAX_FRAME_SIZE_LIMIT,
     StreamId,
 };
 use crate::ErrorCode;
 use bytes::{Buf, BytesMut};
+
+/// The smallest piece of a DATA frame handed out before the whole frame
+/// arrived: the default SETTINGS_MAX_FRAME_SIZE, so only frames a receiver
+/// allowed to be larger are ever split.
+pub const DATA_PIECE_MIN: usize = DEFAULT_MAX_FRAME_SIZE as usize;
 
 /// Turns a byte stream into frames.
 ///
@@ -16,6 +24,12 @@ use bytes::{Buf, BytesMut};
 /// Each frame's header is read once and remembered, so a frame arriving one
 /// byte at a time costs no re-scanning. Payloads are split off the buffer
 /// and frozen, so DATA and field blocks are shared slices, not copies.
+///
+/// A DATA frame larger than what has arrived of it is handed out in
+/// pieces of at least [`DATA_PIECE_MIN`] octets as they come, each a
+/// `Frame::Data` without END_STREAM but the last, which carries the
+/// frame's flag (padded frames arrive whole). A receiver that allowed
+/// large frames thus never buffers one whole.
 ///
 /// Besides each frame's own rules, the decoder enforces two that span
 /// frames: the size limit of SETTINGS_MAX_FRAME_SIZE (checked as soon as the
@@ -101,6 +115,14 @@ impl FrameDecoder {
         };
         let length = header.length as usize;
         if buf.len() < length {
+            if let Some(piece) = Self::data_piece(&header, buf) {
+                // The rest of the frame, END_STREAM included, comes later.
+                self.pending = Some(FrameHeader {
+                    length: header.length - piece.payload.len() as u32,
+                    ..header
+                });
+                return Ok(Some(Frame::Data(piece)));
+            }
             // The size is bounded by max_frame_size, so reserving it now
             // saves the buffer from growing step by step as the rest arrives.
             buf.reserve(length - buf.len());
@@ -111,6 +133,22 @@ impl FrameDecoder {
         let frame = Frame::parse(&header, payload).map_err(|e| self.fail(e))?;
         self.track_field_block(&frame);
         Ok(Some(frame))
+    }
+
+    /// What has arrived of a large DATA frame, handed out before the rest
+    /// (without END_STREAM, which stays with the frame's last piece): a
+    /// receiver that allowed frames of a megabyte would otherwise hold a
+    /// megabyte per frame, and copy every byte into a buffer that no
+    /// longer fits in the cache. Only unpadded frames on a stream are
+    /// split (padding sits at the end; DATA on stream 0 must fail as a
+    /// whole), and only pieces of at least [`DATA_PIECE_MIN`] octets, so
+    /// frames of the default size arrive whole.
+    fn data_piece(header: &FrameHeader, buf: &mut BytesMut) -> Option<Data> {
+        let splittable = header.kind == FrameType::DATA
+            && !header.has(flags::PADDED)
+            && !header.stream_id.is_connection()
+            && buf.len() >= DATA_PIECE_MIN;
+        splittable.then(|| Data::new(header.stream_id, buf.split().freeze(), false))
     }
 
     /// The checks that need only the header: size and field-block order.

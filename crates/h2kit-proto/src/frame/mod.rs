@@ -34,7 +34,7 @@ mod settings;
 mod window_update;
 
 pub use data::Data;
-pub use decode::FrameDecoder;
+pub use decode::{DATA_PIECE_MIN, FrameDecoder};
 pub use display::{Direction, FrameLog};
 pub use error::{ErrorScope, FrameError, FrameErrorKind};
 pub use goaway::GoAway;

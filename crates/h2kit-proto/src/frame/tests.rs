@@ -167,6 +167,61 @@ fn rfc9113_6_1_payload_is_a_slice_of_the_input_not_a_copy() {
     assert_eq!(data.payload.as_ptr() as usize, start + FRAME_HEADER_LEN);
 }
 
+/// Feeds `wire` in chunks of `sizes` (the rest at the end) and returns the
+/// DATA pieces handed out: (payload length, END_STREAM).
+fn data_pieces(wire: &[u8], sizes: &[usize], max_frame: u32) -> Vec<(usize, bool)> {
+    let mut decoder = FrameDecoder::new();
+    decoder.set_max_frame_size(max_frame);
+    let mut buf = BytesMut::new();
+    let mut pieces = Vec::new();
+    let mut rest = wire;
+    for &size in sizes.iter().chain(std::iter::once(&usize::MAX)) {
+        let (now, later) = rest.split_at(size.min(rest.len()));
+        rest = later;
+        buf.extend_from_slice(now);
+        while let Some(frame) = decoder.decode(&mut buf).unwrap() {
+            let Frame::Data(d) = frame else {
+                panic!("{frame:?}")
+            };
+            pieces.push((d.payload.len(), d.end_stream));
+        }
+    }
+    assert!(buf.is_empty() && decoder.is_between_frames());
+    pieces
+}
+
+#[test]
+fn a_large_data_frame_is_handed_out_in_pieces_as_it_arrives() {
+    let payload = vec![7u8; 100_000];
+    let wire = raw(0x0, flags::END_STREAM, 1, &payload);
+    // The header and 40,000 octets, then 40,000, then the rest.
+    let pieces = data_pieces(&wire, &[FRAME_HEADER_LEN + 40_000, 40_000], 1 << 20);
+    assert_eq!(pieces, [(40_000, false), (40_000, false), (20_000, true)]);
+}
+
+#[test]
+fn small_pieces_padded_frames_and_default_sized_frames_arrive_whole() {
+    let payload = vec![7u8; 100_000];
+    // Pieces smaller than DATA_PIECE_MIN wait for more.
+    let wire = raw(0x0, flags::END_STREAM, 1, &payload);
+    let sizes = [FRAME_HEADER_LEN + 1000, 1000, 1000];
+    assert_eq!(data_pieces(&wire, &sizes, 1 << 20), [(100_000, true)]);
+    // A padded frame is kept whole: its padding sits at the end.
+    let mut padded = vec![10u8];
+    padded.extend_from_slice(&payload);
+    padded.extend_from_slice(&[0; 10]);
+    let wire = raw(0x0, flags::PADDED, 1, &padded);
+    let sizes = [FRAME_HEADER_LEN + 50_000];
+    assert_eq!(data_pieces(&wire, &sizes, 1 << 20), [(100_000, false)]);
+    // A frame of the default maximum size never is split.
+    let wire = raw(0x0, 0, 1, &payload[..DATA_PIECE_MIN]);
+    let sizes = [FRAME_HEADER_LEN + DATA_PIECE_MIN - 1];
+    assert_eq!(
+        data_pieces(&wire, &sizes, 1 << 20),
+        [(DATA_PIECE_MIN, false)]
+    );
+}
+
 // ---- §6.2 HEADERS ----
 
 #[test]

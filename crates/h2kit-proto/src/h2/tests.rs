@@ -509,6 +509,64 @@ fn tiny_last_body_follows_its_headers_without_scheduling() {
     }
 }
 
+/// A peer that allowed 1 MiB frames gets a large DATA frame in pieces as
+/// its bytes arrive, END_STREAM on the last, and every byte counted
+/// against the windows once.
+#[test]
+fn large_data_frames_reach_the_application_in_pieces() {
+    let client = Config {
+        max_frame_size: 1 << 20,
+        initial_stream_window: 4 << 20,
+        initial_connection_window: 4 << 20,
+        ..Config::default()
+    };
+    let mut p = Pair::new(client, Config::default());
+    let id = p.client.send_request(&GET, true).unwrap();
+    p.pump();
+    let body: Vec<u8> = (0..1_000_000u32).map(|i| i as u8).collect();
+    p.server
+        .send_response(id, 200, &[] as &[(&str, &str)], false)
+        .unwrap();
+    p.server
+        .send_data(id, Bytes::from(body.clone()), true)
+        .unwrap();
+    let mut wire = BytesMut::new();
+    while p.server.poll_transmit(&mut wire) > 0 {}
+    // Whole, the wire holds the body as one frame.
+    let mut whole = FrameDecoder::new();
+    whole.set_max_frame_size(1 << 20);
+    let mut copy = wire.clone();
+    let mut frames = Vec::new();
+    while let Ok(Some(frame)) = whole.decode(&mut copy) {
+        if let Frame::Data(d) = frame {
+            frames.push(d.payload.len());
+        }
+    }
+    assert_eq!(frames, [1_000_000]);
+    let mut got = Vec::new();
+    let mut pieces = 0;
+    let mut ended = false;
+    for chunk in wire.chunks(64 * 1024) {
+        p.client.recv(chunk).unwrap();
+        while let Some(event) = p.client.poll_event() {
+            if let Event::Data {
+                data, end_stream, ..
+            } = event
+            {
+                assert!(!ended, "nothing after END_STREAM");
+                got.extend_from_slice(&data);
+                pieces += 1;
+                ended = end_stream;
+            }
+        }
+    }
+    assert!(ended);
+    assert_eq!(got, body);
+    // 64 KiB reads: one piece each (the first read also carries headers).
+    assert!((15..=17).contains(&pieces), "{pieces} pieces");
+    assert_eq!(p.client.stream_state(id), StreamState::Closed);
+}
+
 #[test]
 fn one_megabyte_bodies_both_ways_on_100_concurrent_streams() {
     let mut p = Pair::default();
