@@ -222,6 +222,53 @@ fn small_pieces_padded_frames_and_default_sized_frames_arrive_whole() {
     );
 }
 
+proptest! {
+    /// However a run of DATA frames is cut into reads, the pieces carry
+    /// the same bytes, in order, with END_STREAM exactly where the frames
+    /// had it.
+    #[test]
+    fn data_pieces_reassemble_to_the_frames(
+        frames in proptest::collection::vec((0usize..70_000, any::<bool>(), proptest::option::of(0u8..20)), 1..4),
+        cuts in proptest::collection::vec(1usize..40_000, 0..12),
+    ) {
+        let mut wire = BytesMut::new();
+        let mut want = Vec::new();
+        for (i, (len, end, pad)) in frames.iter().enumerate() {
+            let payload: Vec<u8> = (0..*len).map(|b| (b + i) as u8).collect();
+            let frame = Data { stream_id: StreamId::new(1), end_stream: *end, pad_len: *pad, payload: payload.clone().into() };
+            frame.encode(&mut wire);
+            want.push((payload, *end));
+        }
+        let mut decoder = FrameDecoder::new();
+        decoder.set_max_frame_size(1 << 20);
+        let mut buf = BytesMut::new();
+        let mut got: Vec<(Vec<u8>, bool)> = Vec::new();
+        let mut open = false; // the last piece did not end its frame
+        let mut rest = &wire[..];
+        for size in cuts.iter().copied().chain(std::iter::once(usize::MAX)) {
+            let (now, later) = rest.split_at(size.min(rest.len()));
+            rest = later;
+            buf.extend_from_slice(now);
+            while let Some(frame) = decoder.decode(&mut buf).unwrap() {
+                let Frame::Data(d) = frame else { panic!("{frame:?}") };
+                if open {
+                    let last = got.last_mut().unwrap();
+                    last.0.extend_from_slice(&d.payload);
+                    last.1 = d.end_stream;
+                } else {
+                    got.push((d.payload.to_vec(), d.end_stream));
+                }
+                // A piece ends its frame when the decoder has no frame
+                // in progress any more.
+                open = !decoder.is_between_frames();
+                prop_assert!(!(open && d.end_stream), "END_STREAM on a piece before the last");
+            }
+        }
+        prop_assert!(buf.is_empty());
+        prop_assert_eq!(got, want);
+    }
+}
+
 // ---- §6.2 HEADERS ----
 
 #[test]
