@@ -8,7 +8,7 @@ use super::mailbox::{Mail, Responder};
 use super::no_body_status;
 use super::source::{Pull, Source};
 use super::{Ctx, Job};
-use crate::body::pipe;
+use crate::body::{Kind, pipe};
 use crate::push::Pusher;
 use crate::{Body, BodyError, ConnInfo};
 use bytes::Bytes;
@@ -417,8 +417,22 @@ impl H2 {
             slot.response = ResponseState::Done;
             return;
         }
-        let mut source = Source::new(body, ctx);
-        // Most bodies fit at once: sent now, the stream never needs pumping.
+        let mut source = match body.into_kind() {
+            // Bytes in memory that the stream takes whole: sent now, with no
+            // source to pull them from.
+            Kind::Full(bytes) if bytes.len() <= self.conn.send_capacity(stream_id) => {
+                if self.conn.send_data(stream_id, bytes, true).is_ok() {
+                    slot.response = ResponseState::Done;
+                } else {
+                    let _ = self.conn.reset(stream_id, ErrorCode::INTERNAL_ERROR);
+                    self.slots.remove(&id);
+                }
+                return;
+            }
+            kind => Source::from_kind(kind, ctx),
+        };
+        // Most other bodies fit at once too: sent now, the stream never
+        // needs pumping.
         match pump_body(&mut self.conn, stream_id, &mut source, &ctx.waker) {
             Pumped::Done => slot.response = ResponseState::Done,
             Pumped::Failed => {

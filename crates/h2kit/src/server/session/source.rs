@@ -42,7 +42,12 @@ impl Source {
     /// The source of a handler's response body. A reader is read on a
     /// worker thread, never here: a file or a process may block.
     pub fn new(body: Body, ctx: &Ctx) -> Source {
-        match body.into_kind() {
+        Source::from_kind(body.into_kind(), ctx)
+    }
+
+    /// The source of a body already taken apart.
+    pub fn from_kind(kind: Kind, ctx: &Ctx) -> Source {
+        match kind {
             Kind::Full(bytes) => Source::Full(bytes),
             Kind::Pipe(rx) => Source::Pipe {
                 rx,
