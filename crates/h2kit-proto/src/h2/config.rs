@@ -140,11 +140,13 @@ pub struct Config {
     /// characters and edge whitespace, connection-specific fields; requests
     /// and promised requests are always checked); a failing field block is
     /// refused with [`UserError::InvalidHeaders`](super::UserError) before
-    /// anything is encoded. On by default. A driver whose fields are valid
-    /// by construction may turn it off (`http::HeaderName` guarantees the
-    /// name, and `http::HeaderValue` every value character but the edge
-    /// whitespace) and save the per-byte checks on every response; it then
-    /// must not pass anything else.
+    /// anything is encoded. On by default. A driver whose fields come from
+    /// `http` types may turn it off and save the per-byte checks on every
+    /// response: `http::HeaderName` guarantees the name and
+    /// `http::HeaderValue` every value character, and the core then checks
+    /// only what `HeaderValue` allows and §8.2.1 does not, edge whitespace.
+    /// Such a driver must leave out connection-specific fields itself and
+    /// must not pass fields from anywhere else.
     pub check_sent_fields: bool,
 }
 

@@ -161,12 +161,13 @@ pub fn valid_name(name: &[u8]) -> bool {
 /// (ASCII CR, 0x0d) at any position. A field value MUST NOT start or end
 /// with an ASCII whitespace character (ASCII SP or HTAB, 0x20 or 0x09)."
 pub fn valid_value(value: &[u8]) -> bool {
-    if let (Some(first), Some(last)) = (value.first(), value.last()) {
-        if matches!(first, b' ' | b'\t') || matches!(last, b' ' | b'\t') {
-            return false;
-        }
-    }
-    !has_nul_cr_or_lf(value)
+    !has_edge_whitespace(value) && !has_nul_cr_or_lf(value)
+}
+
+/// Whether `value` starts or ends with a space or tab (§8.2.1).
+pub(crate) fn has_edge_whitespace(value: &[u8]) -> bool {
+    let edge = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t'));
+    edge(value.first()) || edge(value.last())
 }
 
 /// Whether `bytes` holds a NUL, CR or LF, eight bytes at a time: values

@@ -465,6 +465,32 @@ fn lifecycle_events_report_what_the_setting_asks_for() {
     }
 }
 
+/// §8.2.1 "A field value MUST NOT start or end with an ASCII whitespace
+/// character": still refused when the server trusts the caller's
+/// characters (`check_sent_fields` off), since `http::HeaderValue` allows
+/// it; what the full check adds (name characters) is then the caller's.
+#[test]
+fn rfc9113_8_2_1_edge_whitespace_is_refused_even_when_sent_fields_are_trusted() {
+    for trusted in [false, true] {
+        let server = Config {
+            check_sent_fields: !trusted,
+            ..Config::default()
+        };
+        let mut p = Pair::new(Config::default(), server);
+        let id = p.client.send_request(&GET, true).unwrap();
+        p.pump();
+        for value in [" lead", "trail\t"] {
+            let refused = p.server.send_response(id, 200, &[("x-edge", value)], true);
+            assert!(
+                matches!(refused, Err(UserError::InvalidHeaders(_))),
+                "{value:?}"
+            );
+        }
+        let upper = p.server.send_response(id, 200, &[("X-Upper", "1")], true);
+        assert_eq!(upper.is_ok(), trusted, "trusted: {trusted}");
+    }
+}
+
 /// A tiny last body chunk is written right behind its HEADERS, and the
 /// stream closes at once; one the windows cannot take whole is queued for
 /// the scheduler as any other.

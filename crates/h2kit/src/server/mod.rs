@@ -170,9 +170,9 @@ impl ServerConfig {
 /// much as the peer's window for it (at least 64 KiB): a client that grants
 /// large windows gets large writes, one that does not leaves response
 /// bodies waiting in their (bounded) channels rather than in the
-/// connection. The core does not check response fields again
+/// connection. The core checks response fields only for edge whitespace
 /// (`check_sent_fields: false`): they come from `http` types, valid by
-/// construction but for edge whitespace, which the server checks itself.
+/// construction otherwise.
 pub fn server_h2_config() -> h2::Config {
     h2::Config {
         flow_control: h2::FlowControl::Manual,

@@ -2,7 +2,7 @@
 
 use super::super::error::UserError;
 use super::super::event::Initiator;
-use super::super::message::{valid_name, valid_value};
+use super::super::message::{has_edge_whitespace, valid_name, valid_value};
 use super::super::priority::Priority;
 use super::super::state::{Outcome, StreamState, Transition};
 use super::super::stream::Stream;
@@ -543,16 +543,23 @@ where
 }
 
 impl Connection {
-    /// Checks fields to send, unless the configuration trusts the caller
-    /// (`Config::check_sent_fields`).
+    /// Checks fields to send: fully, or, when the configuration trusts the
+    /// caller's characters (`Config::check_sent_fields` off), only for the
+    /// edge whitespace that `http::HeaderValue` lets through.
     fn check_regular_fields<'a, F>(&self, fields: &[F]) -> Result<(), UserError>
     where
         F: Into<FieldRef<'a>> + Copy,
     {
-        if !self.config.check_sent_fields {
-            return Ok(());
+        if self.config.check_sent_fields {
+            return fields.iter().try_for_each(|f| check_field((*f).into()));
         }
-        fields.iter().try_for_each(|f| check_field((*f).into()))
+        let edge_space = fields
+            .iter()
+            .any(|f| has_edge_whitespace((*f).into().value));
+        if edge_space {
+            return Err(UserError::InvalidHeaders("field value has edge whitespace"));
+        }
+        Ok(())
     }
 }
 

@@ -88,18 +88,6 @@ pub(crate) fn header_map(
     Ok(map)
 }
 
-/// True when `value` starts or ends with a space or tab, which RFC 9113
-/// §8.2.1 forbids on the wire ("A field value MUST NOT start or end with an
-/// ASCII whitespace character"). It is the one rule of §8.2.1 an
-/// `http::HeaderValue` does not enforce (it refuses NUL, CR and LF, and
-/// `HeaderName` is always a valid lower-case token), so it is all the
-/// server checks before handing response fields to the core.
-pub(crate) fn has_edge_whitespace(value: &HeaderValue) -> bool {
-    let bytes = value.as_bytes();
-    let edge = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t'));
-    edge(bytes.first()) || edge(bytes.last())
-}
-
 /// True for the fields HTTP/2 forbids (RFC 9113 §8.2.2): HTTP/1 connection
 /// management that has no meaning on a multiplexed stream. A handler
 /// written for any protocol may set them; on HTTP/2 they are left out.
@@ -164,15 +152,6 @@ mod tests {
         assert_eq!(b.as_str(), "b.example");
         assert!(cache.parse(Bytes::from_static(b"bad host")).is_err());
         assert_eq!(cache.parse(Bytes::from_static(b"b.example")).unwrap(), b);
-    }
-
-    #[test]
-    fn rfc9113_8_2_1_edge_whitespace_is_found() {
-        let v = |s: &'static str| HeaderValue::from_static(s);
-        assert!(has_edge_whitespace(&v(" a")));
-        assert!(has_edge_whitespace(&v("a\t")));
-        assert!(!has_edge_whitespace(&v("a b")));
-        assert!(!has_edge_whitespace(&v("")));
     }
 
     #[test]

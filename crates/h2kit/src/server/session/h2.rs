@@ -16,7 +16,7 @@ use h2kit_proto::ErrorCode;
 use h2kit_proto::frame::StreamId;
 use h2kit_proto::h2::{Connection, Event, StreamIdHasher};
 use h2kit_proto::hpack::FieldRef;
-use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
+use http::{HeaderMap, Response, StatusCode};
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::task::Waker;
@@ -369,13 +369,12 @@ impl H2 {
         let exact_len = body.exact_len();
         let headers = &parts.headers;
         let mut length_digits = Digits::new();
-        let (mut has_length, mut has_date, mut edge_space) = (false, false, false);
+        let (mut has_length, mut has_date) = (false, false);
         let mut refs = recycle(std::mem::take(&mut self.refs));
         for (name, value) in headers {
             has_length |= name == http::header::CONTENT_LENGTH;
             has_date |= name == http::header::DATE;
             if !convert::is_connection_specific(name) {
-                edge_space |= convert::has_edge_whitespace(value);
                 refs.push(FieldRef {
                     name: name.as_str().as_bytes(),
                     value: value.as_bytes(),
@@ -394,15 +393,7 @@ impl H2 {
         let empty = head_only || !body_allowed || exact_len == Some(0);
         let status = parts.status.as_u16();
         tracing::debug!(stream = id, status, "response");
-        let sent = if edge_space {
-            // The core trusts our fields (`check_sent_fields` is off).
-            Err(h2kit_proto::h2::UserError::InvalidHeaders(
-                "field value has edge whitespace",
-            ))
-        } else {
-            self.conn.send_response(stream_id, status, &refs, empty)
-        };
-        if let Err(err) = sent {
+        if let Err(err) = self.conn.send_response(stream_id, status, &refs, empty) {
             tracing::warn!(stream = id, %err, "response refused by the connection");
             let _ = self.conn.reset(stream_id, ErrorCode::INTERNAL_ERROR);
             self.slots.remove(&id);
@@ -522,16 +513,7 @@ fn pump_body(conn: &mut Connection, id: StreamId, source: &mut Source, waker: &W
                 true
             }
             Pull::End(None) => conn.send_data(id, Bytes::new(), true).is_ok(),
-            Pull::End(Some(trailers)) => {
-                let fields = trailer_fields(&trailers);
-                let refs: Vec<FieldRef<'_>> = fields
-                    .iter()
-                    .map(|(n, v)| FieldRef::new(n.as_str().as_bytes(), v.as_bytes()))
-                    .collect();
-                // The core trusts our fields (`check_sent_fields` is off).
-                let edge_space = fields.iter().any(|(_, v)| convert::has_edge_whitespace(v));
-                !edge_space && conn.send_trailers(id, &refs).is_ok()
-            }
+            Pull::End(Some(trailers)) => conn.send_trailers(id, &trailer_fields(&trailers)).is_ok(),
             Pull::Pending => return Pumped::Waiting,
             Pull::Failed(err) => {
                 tracing::debug!(stream = id.value(), %err, "response body failed");
@@ -542,10 +524,11 @@ fn pump_body(conn: &mut Connection, id: StreamId, source: &mut Source, waker: &W
     }
 }
 
-fn trailer_fields(trailers: &HeaderMap) -> Vec<(&HeaderName, &HeaderValue)> {
+fn trailer_fields(trailers: &HeaderMap) -> Vec<FieldRef<'_>> {
     trailers
         .iter()
         .filter(|(n, _)| !convert::is_connection_specific(n))
+        .map(|(n, v)| FieldRef::new(n.as_str().as_bytes(), v.as_bytes()))
         .collect()
 }
 

@@ -854,9 +854,8 @@ mod tests {
         assert!(got > 0);
     }
 
-    /// The core does not check the server's response fields
-    /// (`check_sent_fields` is off), so the one rule `http::HeaderValue`
-    /// lets through must be caught here: RFC 9113 §8.2.1 "A field value
+    /// With `check_sent_fields` off the core still catches the one rule
+    /// `http::HeaderValue` lets through: RFC 9113 §8.2.1 "A field value
     /// MUST NOT start or end with an ASCII whitespace character".
     #[test]
     fn rfc9113_8_2_1_a_response_field_with_edge_whitespace_is_never_sent() {
