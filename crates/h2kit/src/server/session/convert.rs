@@ -37,11 +37,14 @@ impl AuthorityCache {
 }
 
 /// Builds an `http::Request` head from a decoded HTTP/2 request, taking
-/// its parts out of `head` (whose allocations the core can reuse).
+/// its parts out of `head` (whose allocations the core can reuse). The
+/// header fields go into `spare`, an empty map whose allocation is reused
+/// (see [`SpareHeaders`]).
 pub(crate) fn request<B>(
     head: &mut RequestHead,
     body: B,
     authorities: &mut AuthorityCache,
+    spare: HeaderMap,
 ) -> Result<Request<B>, Unrepresentable> {
     let method = Method::from_bytes(&head.method)
         .map_err(|_| Unrepresentable("method not representable"))?;
@@ -68,7 +71,7 @@ pub(crate) fn request<B>(
     *request.method_mut() = method;
     *request.uri_mut() = uri;
     *request.version_mut() = Version::HTTP_2;
-    *request.headers_mut() = header_map(head.fields.drain(..))?;
+    *request.headers_mut() = fill_header_map(spare, head.fields.drain(..))?;
     Ok(request)
 }
 
@@ -76,7 +79,15 @@ pub(crate) fn request<B>(
 pub(crate) fn header_map(
     fields: impl ExactSizeIterator<Item = HeaderField>,
 ) -> Result<HeaderMap, Unrepresentable> {
-    let mut map = HeaderMap::with_capacity(fields.len());
+    fill_header_map(HeaderMap::new(), fields)
+}
+
+/// Adds `fields` to `map`, which is empty.
+fn fill_header_map(
+    mut map: HeaderMap,
+    fields: impl ExactSizeIterator<Item = HeaderField>,
+) -> Result<HeaderMap, Unrepresentable> {
+    map.reserve(fields.len());
     for field in fields {
         let name = HeaderName::from_bytes(&field.name)
             .map_err(|_| Unrepresentable("header name not representable"))?;
@@ -86,6 +97,32 @@ pub(crate) fn header_map(
         map.append(name, value);
     }
     Ok(map)
+}
+
+/// The header map of a response the connection has sent, emptied and
+/// kept for the next request: a map costs two allocations to build and two
+/// to free, and a response's map comes back to the connection while the
+/// request's goes to the handler, so passing one on halves that.
+#[derive(Default)]
+pub(crate) struct SpareHeaders(Option<HeaderMap>);
+
+impl SpareHeaders {
+    /// A map that holds more than this many fields is let go: one
+    /// connection's unusual response must not pin its memory.
+    const MAX_KEPT_CAPACITY: usize = 64;
+
+    /// An empty map, with room from an earlier response when there is one.
+    pub fn take(&mut self) -> HeaderMap {
+        self.0.take().unwrap_or_default()
+    }
+
+    /// Keeps `map`, emptied, for the next [`take`](Self::take).
+    pub fn keep(&mut self, mut map: HeaderMap) {
+        if map.capacity() <= Self::MAX_KEPT_CAPACITY {
+            map.clear();
+            self.0 = Some(map);
+        }
+    }
 }
 
 /// True for the fields HTTP/2 forbids (RFC 9113 §8.2.2): HTTP/1 connection
@@ -125,7 +162,13 @@ mod tests {
 
     #[test]
     fn a_request_head_becomes_an_http_request() {
-        let req = request(&mut head("/a/b?c=d"), (), &mut AuthorityCache::default()).unwrap();
+        let req = request(
+            &mut head("/a/b?c=d"),
+            (),
+            &mut AuthorityCache::default(),
+            HeaderMap::new(),
+        )
+        .unwrap();
         assert_eq!(req.method(), Method::GET);
         assert_eq!(req.uri(), "https://example.com:8443/a/b?c=d");
         assert_eq!(req.version(), Version::HTTP_2);
@@ -137,7 +180,7 @@ mod tests {
     fn a_request_without_authority_keeps_its_path() {
         let mut h = head("/x");
         h.authority = None;
-        let req = request(&mut h, (), &mut AuthorityCache::default()).unwrap();
+        let req = request(&mut h, (), &mut AuthorityCache::default(), HeaderMap::new()).unwrap();
         assert_eq!(req.uri(), "/x");
     }
 
@@ -152,6 +195,31 @@ mod tests {
         assert_eq!(b.as_str(), "b.example");
         assert!(cache.parse(Bytes::from_static(b"bad host")).is_err());
         assert_eq!(cache.parse(Bytes::from_static(b"b.example")).unwrap(), b);
+    }
+
+    #[test]
+    fn a_request_built_on_a_spare_map_holds_only_its_own_fields() {
+        let mut spare = SpareHeaders::default();
+        let mut sent = HeaderMap::new();
+        sent.insert("x-response", HeaderValue::from_static("1"));
+        let room = sent.capacity();
+        spare.keep(sent);
+        let map = spare.take();
+        assert!(map.is_empty());
+        assert_eq!(map.capacity(), room, "the allocation is passed on");
+        let req = request(&mut head("/"), (), &mut AuthorityCache::default(), map).unwrap();
+        assert_eq!(req.headers().len(), 2);
+        assert!(!req.headers().contains_key("x-response"));
+        assert_eq!(spare.take().capacity(), 0, "a spare map is handed out once");
+    }
+
+    #[test]
+    fn a_spare_map_too_large_is_let_go() {
+        let mut spare = SpareHeaders::default();
+        spare.keep(HeaderMap::with_capacity(
+            SpareHeaders::MAX_KEPT_CAPACITY + 1,
+        ));
+        assert_eq!(spare.take().capacity(), 0);
     }
 
     #[test]

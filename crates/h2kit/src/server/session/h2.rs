@@ -57,6 +57,8 @@ pub(super) struct H2 {
     /// and never join, so pumping costs nothing for them.
     pumping: Vec<u32>,
     authorities: convert::AuthorityCache,
+    /// A sent response's header map, passed on to the next request.
+    spare_headers: convert::SpareHeaders,
     /// Scratch for the mail taken from the mailbox.
     mail: Vec<Mail>,
     /// A request arrived since this state was created (or resumed).
@@ -74,6 +76,7 @@ impl H2 {
             date: None,
             pumping: Vec::new(),
             authorities: convert::AuthorityCache::default(),
+            spare_headers: convert::SpareHeaders::default(),
             mail: Vec::new(),
             served: false,
         }
@@ -199,7 +202,12 @@ impl H2 {
             .flatten();
         let pusher = origin.map(|o| Pusher::new(ctx.mailbox.clone(), id, Some(o)));
         let mut head = head;
-        let converted = convert::request(&mut head, body, &mut self.authorities);
+        let converted = convert::request(
+            &mut head,
+            body,
+            &mut self.authorities,
+            self.spare_headers.take(),
+        );
         self.conn.recycle_request_head(head);
         match converted {
             Ok(mut request) => {
@@ -401,6 +409,7 @@ impl H2 {
         }
         refs.clear();
         self.refs = recycle(refs);
+        self.spare_headers.keep(parts.headers);
         let Some(slot) = self.slots.get_mut(&id) else {
             return;
         };
