@@ -41,7 +41,7 @@ use mailbox::{Mail, Mailbox, Responder};
 use output::Output;
 pub(crate) use park::ParkedSession;
 use std::collections::VecDeque;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, BufRead, IoSlice, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::task::Waker;
@@ -247,7 +247,6 @@ impl Session {
 
     fn on_ciphertext(&mut self, tls: &mut rustls::ServerConnection, data: &[u8], now: Instant) {
         let mut rest = data;
-        let mut plain = [0u8; 16 * 1024];
         while !rest.is_empty() && !self.finished {
             match tls.read_tls(&mut rest) {
                 Ok(0) => break,
@@ -268,13 +267,20 @@ impl Session {
             if matches!(self.phase, Phase::Handshake) && !tls.is_handshaking() {
                 self.handshake_done(tls, now);
             }
+            // The plaintext is handed on where rustls holds it: no copy,
+            // and no scratch buffer to clear for each read.
             loop {
-                match tls.reader().read(&mut plain) {
-                    Ok(0) => {
+                let mut reader = tls.reader();
+                match reader.fill_buf() {
+                    Ok([]) => {
                         self.peer_eof = true;
                         break;
                     }
-                    Ok(n) => self.on_plaintext(&plain[..n], now),
+                    Ok(plain) => {
+                        let n = plain.len();
+                        self.on_plaintext(plain, now);
+                        reader.consume(n);
+                    }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                     Err(_) => {
                         self.peer_eof = true;
@@ -1019,5 +1025,86 @@ mod tests {
         session.handle_timeout(deadline);
         session.flush();
         assert!(session.is_done(deadline));
+    }
+
+    /// A session behind TLS (ALPN `http/1.1` only) answering `ok`, and an
+    /// in-memory rustls client for it.
+    fn tls_session(now: Instant) -> (Session, rustls::ClientConnection) {
+        let certified = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+        let server = crate::tls::TlsConfig::from_pem(
+            certified.cert.pem().as_bytes(),
+            certified.key_pair.serialize_pem().as_bytes(),
+        )
+        .unwrap();
+        let mut shared = Arc::into_inner(shared()).unwrap();
+        shared.tls = Some(server.config.clone());
+        shared.handler = Arc::new(crate::nonblocking(|_req| Response::new(Body::from("ok"))));
+        let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let session =
+            Session::new(Arc::new(shared), addr, addr, Waker::noop().clone(), now).unwrap();
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(certified.cert.der().clone()).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+        let client = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+        (session, client)
+    }
+
+    /// Moves bytes both ways until neither side has any to send; returns
+    /// the plaintext the client received.
+    fn exchange(
+        session: &mut Session,
+        client: &mut rustls::ClientConnection,
+        now: Instant,
+    ) -> Vec<u8> {
+        let mut received = Vec::new();
+        loop {
+            let mut wire = Vec::new();
+            while client.wants_write() {
+                client.write_tls(&mut wire).unwrap();
+            }
+            if !wire.is_empty() {
+                session.on_read(&wire, now);
+            }
+            session.dispatch_jobs();
+            session.flush();
+            let reply = session.take_output();
+            if wire.is_empty() && reply.is_empty() {
+                return received;
+            }
+            let mut reply = &reply[..];
+            while !reply.is_empty() {
+                client.read_tls(&mut reply).unwrap();
+                client.process_new_packets().unwrap();
+            }
+            let _ = std::io::Read::read_to_end(&mut client.reader(), &mut received);
+        }
+    }
+
+    #[test]
+    fn tls_plaintext_spanning_records_is_served_and_close_notify_ends_the_connection() {
+        let now = Instant::now();
+        let (mut session, mut client) = tls_session(now);
+        exchange(&mut session, &mut client, now);
+        assert!(!client.is_handshaking());
+        // 500 pipelined requests: about 30 KB of plaintext, so more than
+        // one TLS record (at most 16 KiB each) reaches the session at once.
+        let requests = b"GET / HTTP/1.1\r\nhost: localhost\r\n\r\n".repeat(500);
+        std::io::Write::write_all(&mut client.writer(), &requests).unwrap();
+        client.send_close_notify();
+        let received = exchange(&mut session, &mut client, now);
+        let text = String::from_utf8_lossy(&received);
+        assert_eq!(text.matches("HTTP/1.1 200 OK\r\n").count(), 500);
+        assert!(text.ends_with("ok"));
+        assert!(
+            session.is_done(now),
+            "after close_notify and the answers, the connection ends"
+        );
     }
 }
