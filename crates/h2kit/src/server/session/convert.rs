@@ -2,6 +2,7 @@
 //! representation changes here; the core has already enforced the
 //! protocol's rules on what arrived.
 
+use bytes::Bytes;
 use h2kit_proto::h2::RequestHead;
 use h2kit_proto::hpack::HeaderField;
 use http::header::{HeaderName, HeaderValue};
@@ -13,25 +14,56 @@ use http::{HeaderMap, Method, Request, Uri, Version};
 #[derive(Debug)]
 pub(crate) struct Unrepresentable(pub &'static str);
 
-/// The `:authority` a connection's requests carry is nearly always the
-/// same: parsed once, then shared (an `Authority` clone is a reference
-/// count).
+/// The `:authority` and `:path` of a connection's requests often repeat
+/// (one host; an API or gRPC method called again and again): each is
+/// parsed once, then shared while it stays the same.
 #[derive(Default)]
-pub(crate) struct AuthorityCache {
-    last: Option<(bytes::Bytes, Authority)>,
+pub(crate) struct UriCache {
+    authority: LastParsed<Authority>,
+    path: LastParsed<PathAndQuery>,
 }
 
-impl AuthorityCache {
+impl UriCache {
     /// `raw` as an `Authority`, from the cache when it is the last one seen.
-    pub fn parse(&mut self, raw: bytes::Bytes) -> Result<Authority, Unrepresentable> {
-        if let Some((seen, parsed)) = &self.last {
+    pub fn authority(&mut self, raw: Bytes) -> Result<Authority, Unrepresentable> {
+        self.authority
+            .get_or_parse(raw, Authority::from_maybe_shared)
+            .map_err(|_| Unrepresentable("invalid :authority"))
+    }
+
+    /// `raw` as a `PathAndQuery`, from the cache when it is the last one
+    /// seen.
+    pub fn path(&mut self, raw: Bytes) -> Result<PathAndQuery, Unrepresentable> {
+        self.path
+            .get_or_parse(raw, PathAndQuery::from_maybe_shared)
+            .map_err(|_| Unrepresentable("invalid :path"))
+    }
+}
+
+/// The last value parsed and the bytes it came from. Clones of the `http`
+/// URI parts share their bytes, so an answer from here costs a comparison
+/// and a reference count.
+struct LastParsed<T>(Option<(Bytes, T)>);
+
+impl<T> Default for LastParsed<T> {
+    fn default() -> Self {
+        LastParsed(None)
+    }
+}
+
+impl<T: Clone> LastParsed<T> {
+    fn get_or_parse<E>(
+        &mut self,
+        raw: Bytes,
+        parse: impl FnOnce(Bytes) -> Result<T, E>,
+    ) -> Result<T, E> {
+        if let Some((seen, parsed)) = &self.0 {
             if *seen == raw {
                 return Ok(parsed.clone());
             }
         }
-        let parsed = Authority::from_maybe_shared(raw.clone())
-            .map_err(|_| Unrepresentable("invalid :authority"))?;
-        self.last = Some((raw, parsed.clone()));
+        let parsed = parse(raw.clone())?;
+        self.0 = Some((raw, parsed.clone()));
         Ok(parsed)
     }
 }
@@ -43,7 +75,7 @@ impl AuthorityCache {
 pub(crate) fn request<B>(
     head: &mut RequestHead,
     body: B,
-    authorities: &mut AuthorityCache,
+    uris: &mut UriCache,
     spare: HeaderMap,
 ) -> Result<Request<B>, Unrepresentable> {
     let method = Method::from_bytes(&head.method)
@@ -54,12 +86,10 @@ pub(crate) fn request<B>(
             Some(Scheme::try_from(&scheme[..]).map_err(|_| Unrepresentable("invalid :scheme"))?);
     }
     if let Some(authority) = head.authority.take() {
-        parts.authority = Some(authorities.parse(authority)?);
+        parts.authority = Some(uris.authority(authority)?);
     }
     if let Some(path) = head.path.take() {
-        parts.path_and_query = Some(
-            PathAndQuery::from_maybe_shared(path).map_err(|_| Unrepresentable("invalid :path"))?,
-        );
+        parts.path_and_query = Some(uris.path(path)?);
     }
     // `Uri` requires an authority alongside a scheme; a request without
     // :authority (allowed by RFC 9113 §8.3.1) keeps just the path.
@@ -165,7 +195,7 @@ mod tests {
         let req = request(
             &mut head("/a/b?c=d"),
             (),
-            &mut AuthorityCache::default(),
+            &mut UriCache::default(),
             HeaderMap::new(),
         )
         .unwrap();
@@ -180,21 +210,42 @@ mod tests {
     fn a_request_without_authority_keeps_its_path() {
         let mut h = head("/x");
         h.authority = None;
-        let req = request(&mut h, (), &mut AuthorityCache::default(), HeaderMap::new()).unwrap();
+        let req = request(&mut h, (), &mut UriCache::default(), HeaderMap::new()).unwrap();
         assert_eq!(req.uri(), "/x");
     }
 
     #[test]
-    fn the_authority_cache_answers_for_the_last_authority_only() {
-        let mut cache = AuthorityCache::default();
-        let a = cache.parse(Bytes::from_static(b"a.example:8443")).unwrap();
+    fn the_uri_cache_answers_for_the_last_authority_only() {
+        let mut cache = UriCache::default();
+        let a = cache
+            .authority(Bytes::from_static(b"a.example:8443"))
+            .unwrap();
         assert_eq!(a.as_str(), "a.example:8443");
-        let again = cache.parse(Bytes::from_static(b"a.example:8443")).unwrap();
+        let again = cache
+            .authority(Bytes::from_static(b"a.example:8443"))
+            .unwrap();
         assert_eq!(again, a);
-        let b = cache.parse(Bytes::from_static(b"b.example")).unwrap();
+        let b = cache.authority(Bytes::from_static(b"b.example")).unwrap();
         assert_eq!(b.as_str(), "b.example");
-        assert!(cache.parse(Bytes::from_static(b"bad host")).is_err());
-        assert_eq!(cache.parse(Bytes::from_static(b"b.example")).unwrap(), b);
+        assert!(cache.authority(Bytes::from_static(b"bad host")).is_err());
+        assert_eq!(
+            cache.authority(Bytes::from_static(b"b.example")).unwrap(),
+            b
+        );
+    }
+
+    #[test]
+    fn the_uri_cache_answers_for_the_last_path_only() {
+        let mut cache = UriCache::default();
+        let a = cache.path(Bytes::from_static(b"/a?x=1")).unwrap();
+        assert_eq!((a.path(), a.query()), ("/a", Some("x=1")));
+        assert_eq!(cache.path(Bytes::from_static(b"/a?x=1")).unwrap(), a);
+        let b = cache.path(Bytes::from_static(b"/b")).unwrap();
+        assert_eq!((b.path(), b.query()), ("/b", None));
+        // A path `http` refuses is refused every time, cached or not.
+        assert!(cache.path(Bytes::from_static(b"/bad\x7f")).is_err());
+        assert!(cache.path(Bytes::from_static(b"/bad\x7f")).is_err());
+        assert_eq!(cache.path(Bytes::from_static(b"/b")).unwrap(), b);
     }
 
     #[test]
@@ -207,7 +258,7 @@ mod tests {
         let map = spare.take();
         assert!(map.is_empty());
         assert_eq!(map.capacity(), room, "the allocation is passed on");
-        let req = request(&mut head("/"), (), &mut AuthorityCache::default(), map).unwrap();
+        let req = request(&mut head("/"), (), &mut UriCache::default(), map).unwrap();
         assert_eq!(req.headers().len(), 2);
         assert!(!req.headers().contains_key("x-response"));
         assert_eq!(spare.take().capacity(), 0, "a spare map is handed out once");

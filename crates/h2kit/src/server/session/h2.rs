@@ -56,7 +56,7 @@ pub(super) struct H2 {
     /// response body still being sent. Short responses finish in `respond`
     /// and never join, so pumping costs nothing for them.
     pumping: Vec<u32>,
-    authorities: convert::AuthorityCache,
+    uris: convert::UriCache,
     /// A sent response's header map, passed on to the next request.
     spare_headers: convert::SpareHeaders,
     /// Scratch for the mail taken from the mailbox.
@@ -75,7 +75,7 @@ impl H2 {
             refs: Vec::new(),
             date: None,
             pumping: Vec::new(),
-            authorities: convert::AuthorityCache::default(),
+            uris: convert::UriCache::default(),
             spare_headers: convert::SpareHeaders::default(),
             mail: Vec::new(),
             served: false,
@@ -198,16 +198,12 @@ impl H2 {
             .conn
             .peer_settings()
             .enable_push
-            .then(|| push_origin(&head, &mut self.authorities))
+            .then(|| push_origin(&head, &mut self.uris))
             .flatten();
         let pusher = origin.map(|o| Pusher::new(ctx.mailbox.clone(), id, Some(o)));
         let mut head = head;
-        let converted = convert::request(
-            &mut head,
-            body,
-            &mut self.authorities,
-            self.spare_headers.take(),
-        );
+        let converted =
+            convert::request(&mut head, body, &mut self.uris, self.spare_headers.take());
         self.conn.recycle_request_head(head);
         match converted {
             Ok(mut request) => {
@@ -552,10 +548,10 @@ fn recycle<'a, 'b>(mut v: Vec<FieldRef<'a>>) -> Vec<FieldRef<'b>> {
 /// in a form `http` accepts.
 fn push_origin(
     head: &h2kit_proto::h2::RequestHead,
-    authorities: &mut convert::AuthorityCache,
+    uris: &mut convert::UriCache,
 ) -> Option<(http::uri::Scheme, http::uri::Authority)> {
     let scheme = http::uri::Scheme::try_from(head.scheme.as_deref()?).ok()?;
-    let authority = authorities.parse(head.authority.clone()?).ok()?;
+    let authority = uris.authority(head.authority.clone()?).ok()?;
     Some((scheme, authority))
 }
 
