@@ -8,6 +8,9 @@ use h2kit_proto::hpack::HeaderField;
 use http::header::{HeaderName, HeaderValue};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderMap, Method, Request, Uri, Version};
+use std::borrow::Borrow;
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 /// Why a request the core accepted cannot be represented as `http` types
 /// (the `http` crate is stricter in places, e.g. about URI characters).
@@ -18,14 +21,14 @@ pub(crate) struct Unrepresentable(pub &'static str);
 /// (one host; an API or gRPC method called again and again): each is
 /// parsed once, then shared while it stays the same.
 #[derive(Default)]
-pub(crate) struct UriCache {
+struct UriCache {
     authority: LastParsed<Authority>,
     path: LastParsed<PathAndQuery>,
 }
 
 impl UriCache {
     /// `raw` as an `Authority`, from the cache when it is the last one seen.
-    pub fn authority(&mut self, raw: Bytes) -> Result<Authority, Unrepresentable> {
+    fn authority(&mut self, raw: Bytes) -> Result<Authority, Unrepresentable> {
         self.authority
             .get_or_parse(raw, Authority::from_maybe_shared)
             .map_err(|_| Unrepresentable("invalid :authority"))
@@ -33,7 +36,7 @@ impl UriCache {
 
     /// `raw` as a `PathAndQuery`, from the cache when it is the last one
     /// seen.
-    pub fn path(&mut self, raw: Bytes) -> Result<PathAndQuery, Unrepresentable> {
+    fn path(&mut self, raw: Bytes) -> Result<PathAndQuery, Unrepresentable> {
         self.path
             .get_or_parse(raw, PathAndQuery::from_maybe_shared)
             .map_err(|_| Unrepresentable("invalid :path"))
@@ -68,65 +71,170 @@ impl<T: Clone> LastParsed<T> {
     }
 }
 
-/// Builds an `http::Request` head from a decoded HTTP/2 request, taking
-/// its parts out of `head` (whose allocations the core can reuse). The
-/// header fields go into `spare`, an empty map whose allocation is reused
-/// (see [`SpareHeaders`]).
-pub(crate) fn request<B>(
-    head: &mut RequestHead,
-    body: B,
-    uris: &mut UriCache,
-    spare: HeaderMap,
-) -> Result<Request<B>, Unrepresentable> {
-    let method = Method::from_bytes(&head.method)
-        .map_err(|_| Unrepresentable("method not representable"))?;
-    let mut parts = http::uri::Parts::default();
-    if let Some(scheme) = head.scheme.take() {
-        parts.scheme =
-            Some(Scheme::try_from(&scheme[..]).map_err(|_| Unrepresentable("invalid :scheme"))?);
-    }
-    if let Some(authority) = head.authority.take() {
-        parts.authority = Some(uris.authority(authority)?);
-    }
-    if let Some(path) = head.path.take() {
-        parts.path_and_query = Some(uris.path(path)?);
-    }
-    // `Uri` requires an authority alongside a scheme; a request without
-    // :authority (allowed by RFC 9113 §8.3.1) keeps just the path.
-    if parts.authority.is_none() {
-        parts.scheme = None;
-    }
-    let uri = Uri::from_parts(parts).map_err(|_| Unrepresentable("invalid request target"))?;
-    let mut request = Request::new(body);
-    *request.method_mut() = method;
-    *request.uri_mut() = uri;
-    *request.version_mut() = Version::HTTP_2;
-    *request.headers_mut() = fill_header_map(spare, head.fields.drain(..))?;
-    Ok(request)
+/// What a connection remembers to turn its requests into `http` types
+/// cheaply: the last URI parts, the header names seen, and an emptied
+/// header map to fill.
+#[derive(Default)]
+pub(crate) struct Converter {
+    uris: UriCache,
+    names: NameCache,
+    spare: SpareHeaders,
 }
 
-/// Header fields (or trailers) as a `HeaderMap`, without copying values.
-pub(crate) fn header_map(
-    fields: impl ExactSizeIterator<Item = HeaderField>,
-) -> Result<HeaderMap, Unrepresentable> {
-    fill_header_map(HeaderMap::new(), fields)
+impl Converter {
+    /// Builds an `http::Request` head from a decoded HTTP/2 request,
+    /// taking its parts out of `head` (whose allocations the core can
+    /// reuse).
+    pub fn request<B>(
+        &mut self,
+        head: &mut RequestHead,
+        body: B,
+    ) -> Result<Request<B>, Unrepresentable> {
+        let method = Method::from_bytes(&head.method)
+            .map_err(|_| Unrepresentable("method not representable"))?;
+        let mut parts = http::uri::Parts::default();
+        if let Some(scheme) = head.scheme.take() {
+            parts.scheme = Some(
+                Scheme::try_from(&scheme[..]).map_err(|_| Unrepresentable("invalid :scheme"))?,
+            );
+        }
+        if let Some(authority) = head.authority.take() {
+            parts.authority = Some(self.uris.authority(authority)?);
+        }
+        if let Some(path) = head.path.take() {
+            parts.path_and_query = Some(self.uris.path(path)?);
+        }
+        // `Uri` requires an authority alongside a scheme; a request without
+        // :authority (allowed by RFC 9113 §8.3.1) keeps just the path.
+        if parts.authority.is_none() {
+            parts.scheme = None;
+        }
+        let uri = Uri::from_parts(parts).map_err(|_| Unrepresentable("invalid request target"))?;
+        let mut request = Request::new(body);
+        *request.method_mut() = method;
+        *request.uri_mut() = uri;
+        *request.version_mut() = Version::HTTP_2;
+        let map = self.spare.take();
+        *request.headers_mut() = self.fill(map, head.fields.drain(..))?;
+        Ok(request)
+    }
+
+    /// Header fields (trailers) as a `HeaderMap`, without copying values.
+    pub fn header_map(
+        &mut self,
+        fields: impl ExactSizeIterator<Item = HeaderField>,
+    ) -> Result<HeaderMap, Unrepresentable> {
+        self.fill(HeaderMap::new(), fields)
+    }
+
+    /// `raw` as an `Authority` (see [`UriCache`]).
+    pub fn authority(&mut self, raw: Bytes) -> Result<Authority, Unrepresentable> {
+        self.uris.authority(raw)
+    }
+
+    /// Keeps a sent response's header map for the next request (see
+    /// [`SpareHeaders`]).
+    pub fn keep(&mut self, map: HeaderMap) {
+        self.spare.keep(map);
+    }
+
+    /// Adds `fields` to `map`, which is empty.
+    fn fill(
+        &mut self,
+        mut map: HeaderMap,
+        fields: impl ExactSizeIterator<Item = HeaderField>,
+    ) -> Result<HeaderMap, Unrepresentable> {
+        map.reserve(fields.len());
+        for field in fields {
+            let name = self.names.get(&field.name)?;
+            let mut value = HeaderValue::from_maybe_shared(field.value)
+                .map_err(|_| Unrepresentable("header value not representable"))?;
+            value.set_sensitive(field.never_indexed);
+            map.append(name, value);
+        }
+        Ok(map)
+    }
 }
 
-/// Adds `fields` to `map`, which is empty.
-fn fill_header_map(
-    mut map: HeaderMap,
-    fields: impl ExactSizeIterator<Item = HeaderField>,
-) -> Result<HeaderMap, Unrepresentable> {
-    map.reserve(fields.len());
-    for field in fields {
-        let name = HeaderName::from_bytes(&field.name)
+/// The header names a connection has seen. A client sends the same names
+/// on every request, and each name outside `http`'s list of standard ones
+/// costs an allocation (and later a free) to become a `HeaderName`; a
+/// clone of a remembered one shares its bytes.
+#[derive(Default)]
+pub(crate) struct NameCache {
+    names: HashSet<KnownName, BuildHasherDefault<NameHasher>>,
+}
+
+impl NameCache {
+    /// Most names remembered; past that the cache starts again, so a peer
+    /// that sends ever new names cannot make it grow (or make lookups in
+    /// it slow).
+    const MAX_NAMES: usize = 64;
+
+    /// `raw` as a `HeaderName`.
+    pub fn get(&mut self, raw: &[u8]) -> Result<HeaderName, Unrepresentable> {
+        if let Some(known) = self.names.get(raw) {
+            return Ok(known.0.clone());
+        }
+        let name = HeaderName::from_bytes(raw)
             .map_err(|_| Unrepresentable("header name not representable"))?;
-        let mut value = HeaderValue::from_maybe_shared(field.value)
-            .map_err(|_| Unrepresentable("header value not representable"))?;
-        value.set_sensitive(field.never_indexed);
-        map.append(name, value);
+        if self.names.len() >= Self::MAX_NAMES {
+            self.names.clear();
+        }
+        self.names.insert(KnownName(name.clone()));
+        Ok(name)
     }
-    Ok(map)
+}
+
+/// A `HeaderName` looked up by its bytes.
+#[derive(PartialEq, Eq)]
+struct KnownName(HeaderName);
+
+impl Borrow<[u8]> for KnownName {
+    fn borrow(&self) -> &[u8] {
+        self.0.as_str().as_bytes()
+    }
+}
+
+impl Hash for KnownName {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // As `[u8]` hashes, which `Borrow` requires.
+        self.0.as_str().as_bytes().hash(state);
+    }
+}
+
+/// A fast hash for short names, a word at a time. Not flood-proof on its
+/// own: the cache it serves holds at most `NameCache::MAX_NAMES` names.
+#[derive(Default)]
+struct NameHasher(u64);
+
+impl NameHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for chunk in &mut words {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = words.remainder();
+        let mut word = [0u8; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(word));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// The header map of a response the connection has sent, emptied and
@@ -134,7 +242,7 @@ fn fill_header_map(
 /// to free, and a response's map comes back to the connection while the
 /// request's goes to the handler, so passing one on halves that.
 #[derive(Default)]
-pub(crate) struct SpareHeaders(Option<HeaderMap>);
+struct SpareHeaders(Option<HeaderMap>);
 
 impl SpareHeaders {
     /// A map that holds more than this many fields is let go: one
@@ -142,12 +250,12 @@ impl SpareHeaders {
     const MAX_KEPT_CAPACITY: usize = 64;
 
     /// An empty map, with room from an earlier response when there is one.
-    pub fn take(&mut self) -> HeaderMap {
+    fn take(&mut self) -> HeaderMap {
         self.0.take().unwrap_or_default()
     }
 
     /// Keeps `map`, emptied, for the next [`take`](Self::take).
-    pub fn keep(&mut self, mut map: HeaderMap) {
+    fn keep(&mut self, mut map: HeaderMap) {
         if map.capacity() <= Self::MAX_KEPT_CAPACITY {
             map.clear();
             self.0 = Some(map);
@@ -192,13 +300,9 @@ mod tests {
 
     #[test]
     fn a_request_head_becomes_an_http_request() {
-        let req = request(
-            &mut head("/a/b?c=d"),
-            (),
-            &mut UriCache::default(),
-            HeaderMap::new(),
-        )
-        .unwrap();
+        let req = Converter::default()
+            .request(&mut head("/a/b?c=d"), ())
+            .unwrap();
         assert_eq!(req.method(), Method::GET);
         assert_eq!(req.uri(), "https://example.com:8443/a/b?c=d");
         assert_eq!(req.version(), Version::HTTP_2);
@@ -210,7 +314,7 @@ mod tests {
     fn a_request_without_authority_keeps_its_path() {
         let mut h = head("/x");
         h.authority = None;
-        let req = request(&mut h, (), &mut UriCache::default(), HeaderMap::new()).unwrap();
+        let req = Converter::default().request(&mut h, ()).unwrap();
         assert_eq!(req.uri(), "/x");
     }
 
@@ -250,18 +354,20 @@ mod tests {
 
     #[test]
     fn a_request_built_on_a_spare_map_holds_only_its_own_fields() {
-        let mut spare = SpareHeaders::default();
+        let mut convert = Converter::default();
         let mut sent = HeaderMap::new();
         sent.insert("x-response", HeaderValue::from_static("1"));
         let room = sent.capacity();
-        spare.keep(sent);
-        let map = spare.take();
+        convert.keep(sent);
+        let map = convert.spare.take();
         assert!(map.is_empty());
         assert_eq!(map.capacity(), room, "the allocation is passed on");
-        let req = request(&mut head("/"), (), &mut UriCache::default(), map).unwrap();
+        convert.keep(map);
+        let req = convert.request(&mut head("/"), ()).unwrap();
         assert_eq!(req.headers().len(), 2);
         assert!(!req.headers().contains_key("x-response"));
-        assert_eq!(spare.take().capacity(), 0, "a spare map is handed out once");
+        assert!(req.headers().capacity() >= room);
+        assert_eq!(convert.spare.take().capacity(), 0, "handed out once");
     }
 
     #[test]
@@ -271,6 +377,44 @@ mod tests {
             SpareHeaders::MAX_KEPT_CAPACITY + 1,
         ));
         assert_eq!(spare.take().capacity(), 0);
+    }
+
+    #[test]
+    fn the_name_cache_gives_back_the_names_it_was_given() {
+        let mut names = NameCache::default();
+        for round in 0..2 {
+            for raw in [
+                "accept",
+                "x-custom",
+                "sec-fetch-mode",
+                "x-custom-longer-than-a-word",
+            ] {
+                let name = names.get(raw.as_bytes()).unwrap();
+                assert_eq!(name.as_str(), raw, "round {round}");
+            }
+        }
+        assert_eq!(names.names.len(), 4, "each name is kept once");
+        assert!(names.get(b"Bad Name").is_err());
+        assert!(names.get(b"").is_err());
+    }
+
+    #[test]
+    fn the_name_cache_stays_bounded() {
+        let mut names = NameCache::default();
+        for i in 0..10 * NameCache::MAX_NAMES {
+            let raw = format!("x-name-{i}");
+            assert_eq!(names.get(raw.as_bytes()).unwrap().as_str(), raw);
+            assert!(names.names.len() <= NameCache::MAX_NAMES);
+        }
+    }
+
+    #[test]
+    fn names_that_differ_past_a_word_are_told_apart() {
+        let mut names = NameCache::default();
+        let a = names.get(b"x-common-prefix-a").unwrap();
+        let b = names.get(b"x-common-prefix-b").unwrap();
+        assert_ne!(a, b);
+        assert_eq!(names.get(b"x-common-prefix-a").unwrap(), a);
     }
 
     #[test]

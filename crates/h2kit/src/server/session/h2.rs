@@ -56,9 +56,7 @@ pub(super) struct H2 {
     /// response body still being sent. Short responses finish in `respond`
     /// and never join, so pumping costs nothing for them.
     pumping: Vec<u32>,
-    uris: convert::UriCache,
-    /// A sent response's header map, passed on to the next request.
-    spare_headers: convert::SpareHeaders,
+    convert: convert::Converter,
     /// Scratch for the mail taken from the mailbox.
     mail: Vec<Mail>,
     /// A request arrived since this state was created (or resumed).
@@ -75,8 +73,7 @@ impl H2 {
             refs: Vec::new(),
             date: None,
             pumping: Vec::new(),
-            uris: convert::UriCache::default(),
-            spare_headers: convert::SpareHeaders::default(),
+            convert: convert::Converter::default(),
             mail: Vec::new(),
             served: false,
         }
@@ -129,7 +126,7 @@ impl H2 {
                     end_stream,
                 } => self.on_data(stream_id, data, end_stream),
                 Event::Trailers { stream_id, fields } => {
-                    let trailers = convert::header_map(fields.into_iter()).ok();
+                    let trailers = self.convert.header_map(fields.into_iter()).ok();
                     if let Some(tx) = self
                         .slots
                         .get_mut(&stream_id.value())
@@ -198,12 +195,11 @@ impl H2 {
             .conn
             .peer_settings()
             .enable_push
-            .then(|| push_origin(&head, &mut self.uris))
+            .then(|| push_origin(&head, &mut self.convert))
             .flatten();
         let pusher = origin.map(|o| Pusher::new(ctx.mailbox.clone(), id, Some(o)));
         let mut head = head;
-        let converted =
-            convert::request(&mut head, body, &mut self.uris, self.spare_headers.take());
+        let converted = self.convert.request(&mut head, body);
         self.conn.recycle_request_head(head);
         match converted {
             Ok(mut request) => {
@@ -405,7 +401,7 @@ impl H2 {
         }
         refs.clear();
         self.refs = recycle(refs);
-        self.spare_headers.keep(parts.headers);
+        self.convert.keep(parts.headers);
         let Some(slot) = self.slots.get_mut(&id) else {
             return;
         };
@@ -548,10 +544,10 @@ fn recycle<'a, 'b>(mut v: Vec<FieldRef<'a>>) -> Vec<FieldRef<'b>> {
 /// in a form `http` accepts.
 fn push_origin(
     head: &h2kit_proto::h2::RequestHead,
-    uris: &mut convert::UriCache,
+    convert: &mut convert::Converter,
 ) -> Option<(http::uri::Scheme, http::uri::Authority)> {
     let scheme = http::uri::Scheme::try_from(head.scheme.as_deref()?).ok()?;
-    let authority = uris.authority(head.authority.clone()?).ok()?;
+    let authority = convert.authority(head.authority.clone()?).ok()?;
     Some((scheme, authority))
 }
 
