@@ -8,7 +8,10 @@
 //! ends: the socket and the parked session wait in the runtime's parking
 //! [`lot`] — one task and one tokio registration for all of them — until
 //! the peer speaks, a timer is due or the server shuts down, and then a
-//! new task takes the connection up again. An idle connection so costs
+//! new task takes the connection up again. A new cleartext connection
+//! takes its first turn on the accept loop, outside any task, and one
+//! that is quiet after it (the SETTINGS exchange) goes straight to the
+//! lot, never having had a task. An idle connection so costs
 //! 400–550 bytes of the server's memory (the lab's measure, 2,000 idle
 //! connections; see the README) instead of the 1,800 a parked task with
 //! its own I/O registration held.
@@ -18,7 +21,7 @@ mod lot;
 use super::Shared;
 use super::session::{ParkedSession, Session};
 use lot::{LotHandle, Parked, Reason};
-use std::io::{self, IoSlice, Read};
+use std::io::{self, IoSlice, Read, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::task::{Wake, Waker};
@@ -129,7 +132,16 @@ async fn accept_loop(
                     if let Err(err) = stream.set_nodelay(shared.nodelay) {
                         tracing::debug!(%err, "cannot set TCP_NODELAY");
                     }
-                    connections.spawn(serve(stream, peer, shared.clone(), lot.clone()));
+                    match &lot {
+                        // TLS sessions never park; their handshakes run
+                        // in their tasks, not on the accept loop.
+                        Some(lot) if shared.tls.is_none() => {
+                            start_here(stream, peer, &shared, lot, &mut connections);
+                        }
+                        _ => {
+                            connections.spawn(serve(stream, peer, shared.clone(), lot.clone()));
+                        }
+                    }
                 }
                 Err(err) => {
                     tracing::warn!(%err, "accept failed");
@@ -171,9 +183,10 @@ fn park_boxed(session: Box<Session>) -> Result<ParkedSession, Box<Session>> {
     (*session).park().map_err(Box::new)
 }
 
-/// What a connection task knows besides its session.
-struct Conn {
-    stream: TcpStream,
+/// What a connection task knows besides its session: the socket (tokio's
+/// in a task, a plain one between tasks) and the rest.
+struct Conn<S = TcpStream> {
+    stream: S,
     peer: SocketAddr,
     local: SocketAddr,
     notify: Arc<Notify>,
@@ -184,6 +197,36 @@ struct Conn {
     /// Parks in the lot; false once the lot refused the connection, which
     /// then waits in its task.
     use_lot: bool,
+}
+
+impl Conn<std::net::TcpStream> {
+    /// Registers the socket with tokio, for a task to wait on.
+    fn register(self) -> io::Result<Conn> {
+        self.map_stream(TcpStream::from_std)
+    }
+}
+
+impl Conn {
+    /// Takes the socket from tokio, for the lot (or a turn outside a
+    /// task); tokio closes it when that fails.
+    fn unregister(self) -> io::Result<Conn<std::net::TcpStream>> {
+        self.map_stream(TcpStream::into_std)
+    }
+}
+
+impl<S> Conn<S> {
+    /// The same connection on another form of its socket.
+    fn map_stream<T>(self, f: impl FnOnce(S) -> io::Result<T>) -> io::Result<Conn<T>> {
+        Ok(Conn {
+            stream: f(self.stream)?,
+            peer: self.peer,
+            local: self.local,
+            notify: self.notify,
+            waker: self.waker,
+            lot: self.lot,
+            use_lot: self.use_lot,
+        })
+    }
 }
 
 /// The waker a connection's session and the shutdown signal wake its
@@ -240,29 +283,7 @@ async fn serve_resumed(
     let peer = stream.peer_addr().unwrap_or(unknown);
     let local = stream.local_addr().unwrap_or(unknown);
     let (notify, waker) = conn_waker();
-    let mut session = Box::new(Session::resume(
-        state,
-        shared.clone(),
-        waker.clone(),
-        peer,
-        local,
-    ));
-    // Read what woke the connection before tokio takes the socket: a new
-    // tokio registration knows of no readiness until the reactor's next
-    // turn, and its reads say WouldBlock without trying until then — the
-    // still quiet session would park again at once, and again.
-    let failed = READ_SCRATCH
-        .with_borrow_mut(|buf| read_available(|b| (&stream).read(b), &mut session, buf));
-    if failed {
-        return;
-    }
-    let stream = match TcpStream::from_std(stream) {
-        Ok(stream) => stream,
-        Err(err) => {
-            tracing::debug!(%err, "cannot register a resumed connection");
-            return;
-        }
-    };
+    let session = Session::resume(state, shared.clone(), waker.clone(), peer, local);
     let conn = Conn {
         stream,
         peer,
@@ -272,7 +293,127 @@ async fn serve_resumed(
         lot: Some(lot),
         use_lot: reason != Reason::Refused,
     };
-    drive(conn, session, shared).await;
+    // The turn runs before tokio takes the socket, for two reasons: a new
+    // tokio registration knows of no readiness until the reactor's next
+    // turn, and its reads say WouldBlock without trying until then (the
+    // still quiet session would park again at once, and again); and a
+    // peer that only pinged or acknowledged our SETTINGS goes back to the
+    // lot without a registration ever made for it.
+    if let Some((conn, session)) = run_outside(conn, session, &shared) {
+        drive(conn, session, shared).await;
+    }
+}
+
+/// Starts a freshly accepted h2c-or-HTTP/1 connection on the accept loop
+/// itself, with a first turn outside any task: a client that has sent its
+/// preface and SETTINGS (or nothing yet) gets our SETTINGS and goes
+/// straight to the lot. Such a connection never has a task, a boxed
+/// session or a registration with tokio's reactor (it has one for the
+/// moment `accept` takes): each would live for a few milliseconds amid
+/// long-lived parked state, and the holes they leave in the heap stay in
+/// the server's memory. A connection with more to do gets its task.
+fn start_here(
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: &Arc<Shared>,
+    lot: &LotHandle<ParkedSession>,
+    connections: &mut JoinSet<()>,
+) {
+    let local = stream.local_addr().unwrap_or(peer);
+    let (notify, waker) = conn_waker();
+    let conn = Conn {
+        stream,
+        peer,
+        local,
+        notify,
+        waker,
+        lot: Some(lot.clone()),
+        use_lot: true,
+    };
+    let conn = match conn.unregister() {
+        Ok(conn) => conn,
+        Err(err) => {
+            tracing::debug!(%err, "cannot take a new connection from tokio; closed");
+            return;
+        }
+    };
+    let mut session = match Session::new(
+        shared.clone(),
+        peer,
+        local,
+        conn.waker.clone(),
+        Instant::now(),
+    ) {
+        Ok(session) => session,
+        Err(err) => {
+            tracing::warn!(%err, "cannot start a session");
+            return;
+        }
+    };
+    session.allow_parking();
+    if let Some((conn, session)) = run_outside(conn, session, shared) {
+        connections.spawn(drive(conn, session, shared.clone()));
+    }
+}
+
+/// Where one turn outside a task left a session.
+// The parked state moves by value on its way into the lot: boxing it
+// would allocate once more for every parking.
+#[allow(clippy::large_enum_variant)]
+enum Outcome {
+    /// The connection is over.
+    Closed,
+    /// Quiet and parked.
+    Quiet(ParkedSession),
+    /// It has something to wait for: a task must go on with it.
+    Busy(Box<Session>),
+}
+
+/// One turn of `session` on a plain socket, outside any task. The session
+/// is boxed only when a task needs it.
+fn turn_outside(stream: &std::net::TcpStream, mut session: Session, shared: &Shared) -> Outcome {
+    match turn(stream, &mut session, shared) {
+        Step::Done => Outcome::Closed,
+        Step::Park => match session.park() {
+            Ok(state) => Outcome::Quiet(state),
+            Err(session) => Outcome::Busy(Box::new(session)),
+        },
+        Step::Wait(_) => Outcome::Busy(Box::new(session)),
+    }
+}
+
+/// Takes a connection as far as it goes without a task: one turn, then
+/// the lot if it is quiet. `None` when it was parked or closed; otherwise
+/// the connection, registered with tokio, and its session, for a task.
+fn run_outside(
+    mut conn: Conn<std::net::TcpStream>,
+    session: Session,
+    shared: &Arc<Shared>,
+) -> Option<(Conn, Box<Session>)> {
+    let session = match turn_outside(&conn.stream, session, shared) {
+        Outcome::Closed => return None,
+        Outcome::Busy(session) => session,
+        Outcome::Quiet(state) => {
+            let (kept, state) = park_in_lot(conn, state, shared)?;
+            conn = kept;
+            // The lot would not take it: its task keeps it, and parks it
+            // there again.
+            Box::new(Session::resume(
+                state,
+                shared.clone(),
+                conn.waker.clone(),
+                conn.peer,
+                conn.local,
+            ))
+        }
+    };
+    match conn.register() {
+        Ok(conn) => Some((conn, session)),
+        Err(err) => {
+            tracing::debug!(%err, "cannot register a connection; closed");
+            None
+        }
+    }
 }
 
 /// Serves a connection until it is done or handed to the lot.
@@ -326,9 +467,40 @@ async fn drive(mut conn: Conn, mut session: Box<Session>, shared: Arc<Shared>) {
 /// (or it was lost), the connection back when the lot is gone and the
 /// task must keep it from now on.
 fn hand_to_lot(conn: Conn, state: ParkedSession, shared: &Shared) -> Option<(Conn, ParkedSession)> {
-    let Some(lot) = conn.lot.clone() else {
+    if !conn.use_lot || conn.lot.is_none() {
         return Some((conn, state));
+    }
+    let conn = match conn.unregister() {
+        Ok(conn) => conn,
+        Err(err) => {
+            // tokio closed the socket when it failed to let it go.
+            tracing::debug!(%err, "cannot take a quiet connection from tokio; closed");
+            return None;
+        }
     };
+    let (conn, state) = park_in_lot(conn, state, shared)?;
+    match conn.register() {
+        Ok(conn) => Some((conn, state)),
+        Err(err) => {
+            tracing::debug!(%err, "cannot register a quiet connection again; closed");
+            None
+        }
+    }
+}
+
+/// Offers a parked connection on its plain socket to the lot: `None` when
+/// the lot has it, the connection back (no longer using the lot) when the
+/// lot is gone or the connection does not use it.
+fn park_in_lot(
+    conn: Conn<std::net::TcpStream>,
+    state: ParkedSession,
+    shared: &Shared,
+) -> Option<(Conn<std::net::TcpStream>, ParkedSession)> {
+    let lot = match &conn.lot {
+        Some(lot) if conn.use_lot => lot.clone(),
+        _ => return Some((conn, state)),
+    };
+    let due = state.poll_timeout(shared);
     let Conn {
         stream,
         peer,
@@ -338,37 +510,20 @@ fn hand_to_lot(conn: Conn, state: ParkedSession, shared: &Shared) -> Option<(Con
         lot: guard,
         ..
     } = conn;
-    let due = state.poll_timeout(shared);
-    let stream = match stream.into_std() {
-        Ok(stream) => stream,
-        Err(err) => {
-            // tokio closed the socket when it failed to let it go.
-            tracing::debug!(%err, "cannot take a quiet connection from tokio; closed");
-            return None;
-        }
-    };
     match lot.park(Box::new(Parked { stream, state, due })) {
         Ok(()) => None,
         Err(parked) => {
             let Parked { stream, state, .. } = *parked;
-            match TcpStream::from_std(stream) {
-                Ok(stream) => Some((
-                    Conn {
-                        stream,
-                        peer,
-                        local,
-                        notify,
-                        waker,
-                        lot: guard,
-                        use_lot: false,
-                    },
-                    state,
-                )),
-                Err(err) => {
-                    tracing::debug!(%err, "cannot register a quiet connection again; closed");
-                    None
-                }
-            }
+            let conn = Conn {
+                stream,
+                peer,
+                local,
+                notify,
+                waker,
+                lot: guard,
+                use_lot: false,
+            };
+            Some((conn, state))
         }
     }
 }
@@ -382,49 +537,11 @@ async fn serve_active(
     shared: &Shared,
 ) -> bool {
     loop {
-        if let Some(deadline) = shared.shutdown.deadline() {
-            session.shutdown(deadline);
-        }
-        let now = Instant::now();
-        if session.poll_timeout().is_some_and(|t| t <= now) {
-            session.handle_timeout(now);
-        }
-        // Read what is there.
-        let mut failed = READ_SCRATCH
-            .with_borrow_mut(|buf| read_available(|b| stream.try_read(b), session, buf));
-        session.dispatch_jobs();
-        session.flush();
-        // Write what is ready.
-        while !failed && session.output_len() > 0 {
-            let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-            let count = session.output_slices(&mut slices);
-            match stream.try_write_vectored(&slices[..count]) {
-                Ok(n) => {
-                    session.consume_output(n);
-                    if session.output_len() == 0 {
-                        // Writing may let the core emit more.
-                        session.flush();
-                    }
-                }
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => failed = true,
-            }
-        }
-        let now = Instant::now();
-        if failed || session.is_done(now) {
-            return false;
-        }
-        if session.should_park(now) {
-            return true;
-        }
-        let mut interest = None;
-        if session.wants_read() {
-            interest = Some(Interest::READABLE);
-        }
-        if session.output_len() > 0 {
-            interest = Some(interest.map_or(Interest::WRITABLE, |i| i | Interest::WRITABLE));
-        }
+        let interest = match turn(stream, session, shared) {
+            Step::Done => return false,
+            Step::Park => return true,
+            Step::Wait(interest) => interest,
+        };
         let deadline = session.poll_timeout().map(tokio::time::Instant::from_std);
         tokio::select! {
             ready = async { stream.ready(interest.unwrap_or(Interest::READABLE)).await }, if interest.is_some() => {
@@ -436,4 +553,94 @@ async fn serve_active(
             _ = async { tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)).await }, if deadline.is_some() => {}
         }
     }
+}
+
+/// Reads and vectored writes that never wait: a session's [`turn`] runs
+/// on tokio's socket in a task and on the plain socket outside one.
+trait Socket {
+    /// What the socket has now (`WouldBlock` when nothing).
+    fn read_now(&self, buf: &mut [u8]) -> io::Result<usize>;
+    /// As much of `bufs` as the socket takes now.
+    fn write_now(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize>;
+}
+
+impl Socket for TcpStream {
+    fn read_now(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.try_read(buf)
+    }
+
+    fn write_now(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.try_write_vectored(bufs)
+    }
+}
+
+/// A non-blocking socket no runtime watches.
+impl Socket for std::net::TcpStream {
+    fn read_now(&self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self).read(buf)
+    }
+
+    fn write_now(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        (&*self).write_vectored(bufs)
+    }
+}
+
+/// What a session needs after a [`turn`].
+enum Step {
+    /// The connection is over.
+    Done,
+    /// It is quiet: park it.
+    Park,
+    /// Wait until the socket is ready for this (`None`: only for a wake
+    /// or a timer).
+    Wait(Option<Interest>),
+}
+
+/// One turn of an active session: the shutdown and due timers, then what
+/// the socket has, the jobs, and as much output as the socket takes.
+fn turn(socket: &impl Socket, session: &mut Session, shared: &Shared) -> Step {
+    if let Some(deadline) = shared.shutdown.deadline() {
+        session.shutdown(deadline);
+    }
+    let now = Instant::now();
+    if session.poll_timeout().is_some_and(|t| t <= now) {
+        session.handle_timeout(now);
+    }
+    // Read what is there.
+    let mut failed =
+        READ_SCRATCH.with_borrow_mut(|buf| read_available(|b| socket.read_now(b), session, buf));
+    session.dispatch_jobs();
+    session.flush();
+    // Write what is ready.
+    while !failed && session.output_len() > 0 {
+        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+        let count = session.output_slices(&mut slices);
+        match socket.write_now(&slices[..count]) {
+            Ok(n) => {
+                session.consume_output(n);
+                if session.output_len() == 0 {
+                    // Writing may let the core emit more.
+                    session.flush();
+                }
+            }
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => failed = true,
+        }
+    }
+    let now = Instant::now();
+    if failed || session.is_done(now) {
+        return Step::Done;
+    }
+    if session.should_park(now) {
+        return Step::Park;
+    }
+    let mut interest = None;
+    if session.wants_read() {
+        interest = Some(Interest::READABLE);
+    }
+    if session.output_len() > 0 {
+        interest = Some(interest.map_or(Interest::WRITABLE, |i| i | Interest::WRITABLE));
+    }
+    Step::Wait(interest)
 }
