@@ -182,7 +182,7 @@ where
             poll,
             events: Events::with_capacity(EVENTS),
             slots: Slots::default(),
-            timers: BinaryHeap::new(),
+            timers: BinaryHeap::with_capacity(reserved::<Reverse<(Instant, usize)>>()),
             live: 0,
             own: None,
             broken: false,
@@ -317,11 +317,13 @@ where
     /// piled up.
     fn schedule(&mut self, due: Instant, slot: usize) {
         if self.timers.len() >= COMPACT_TIMERS_FROM && self.timers.len() > 2 * self.live {
-            self.timers = self
+            // Rebuilt in place: the heap keeps its reserved storage.
+            self.timers.clear();
+            let current = self
                 .slots
                 .iter()
-                .filter_map(|(slot, parked)| Some(Reverse((parked.due?, slot))))
-                .collect();
+                .filter_map(|(slot, parked)| Some(Reverse((parked.due?, slot))));
+            self.timers.extend(current);
         }
         self.timers.push(Reverse((due, slot)));
     }
@@ -369,26 +371,36 @@ where
     }
 }
 
-/// Parked connections held in place, in chunks of [`CHUNK`] slots
-/// allocated once and kept. Long-lived parked state of a few hundred bytes
-/// then never lands in the holes that short-lived sessions and task cells
-/// leave in the heap (boxed one by one it did, and split those holes so
-/// the next sessions no longer fit in them), and the table grows without
-/// moving what it holds.
-struct Slots<T> {
-    chunks: Vec<Box<[Option<Parked<T>>]>>,
-    /// Empty slots, the lowest on top.
-    vacant: Vec<usize>,
+/// Bytes of storage each of the lot's tables reserves when it starts.
+/// Blocks this large are mapped by the system allocator on their own
+/// (glibc's malloc maps anything from 128 KiB) instead of being carved
+/// from the heap: only the pages in use count in the server's memory, a
+/// table that grows is remapped rather than copied (leaving no freed
+/// copy behind), and long-lived parked state never sits among the
+/// short-lived allocations of active connections. (In the heap, a table
+/// or chunk allocated between a session and a task cell keeps the holes
+/// they leave from going back, and the old copies a doubling table
+/// frees stay in the server's memory.)
+const RESERVED_BYTES: usize = 256 * 1024;
+
+/// How many `E` fit in [`RESERVED_BYTES`].
+fn reserved<E>() -> usize {
+    RESERVED_BYTES / std::mem::size_of::<E>().max(1)
 }
 
-/// Slots per chunk.
-const CHUNK: usize = 128;
+/// Parked connections held in place, in one table whose storage is
+/// reserved when the lot starts (see [`RESERVED_BYTES`]).
+struct Slots<T> {
+    table: Vec<Option<Parked<T>>>,
+    /// Empty slots below the table's end, the last freed on top.
+    vacant: Vec<usize>,
+}
 
 impl<T> Default for Slots<T> {
     fn default() -> Self {
         Slots {
-            chunks: Vec::new(),
-            vacant: Vec::new(),
+            table: Vec::with_capacity(reserved::<Option<Parked<T>>>()),
+            vacant: Vec::with_capacity(reserved::<usize>()),
         }
     }
 }
@@ -396,25 +408,22 @@ impl<T> Default for Slots<T> {
 impl<T> Slots<T> {
     /// Slots held, full or empty.
     fn capacity(&self) -> usize {
-        self.chunks.len() * CHUNK
+        self.table.len()
     }
 
     /// An empty slot, to [`fill`](Self::fill) or give back with
-    /// [`release`](Self::release); a new chunk when none is left.
+    /// [`release`](Self::release); a new one at the end when none is left.
     fn vacant(&mut self) -> usize {
         if let Some(slot) = self.vacant.pop() {
             return slot;
         }
-        let first = self.capacity();
-        self.chunks
-            .push(std::iter::repeat_with(|| None).take(CHUNK).collect());
-        self.vacant.extend((first + 1..first + CHUNK).rev());
-        first
+        self.table.push(None);
+        self.table.len() - 1
     }
 
     /// Puts a connection in a slot [`vacant`](Self::vacant) gave.
     fn fill(&mut self, slot: usize, parked: Parked<T>) {
-        if let Some(place) = self.place(slot) {
+        if let Some(place) = self.table.get_mut(slot) {
             *place = Some(parked);
         }
     }
@@ -424,27 +433,22 @@ impl<T> Slots<T> {
         self.vacant.push(slot);
     }
 
-    fn place(&mut self, slot: usize) -> Option<&mut Option<Parked<T>>> {
-        self.chunks.get_mut(slot / CHUNK)?.get_mut(slot % CHUNK)
-    }
-
     /// The connection in `slot`.
     fn get(&self, slot: usize) -> Option<&Parked<T>> {
-        self.chunks.get(slot / CHUNK)?.get(slot % CHUNK)?.as_ref()
+        self.table.get(slot)?.as_ref()
     }
 
     /// Takes the connection out of `slot`, which becomes vacant.
     fn take(&mut self, slot: usize) -> Option<Parked<T>> {
-        let parked = self.place(slot)?.take()?;
+        let parked = self.table.get_mut(slot)?.take()?;
         self.vacant.push(slot);
         Some(parked)
     }
 
     /// The connections held, with their slots.
     fn iter(&self) -> impl Iterator<Item = (usize, &Parked<T>)> {
-        self.chunks
+        self.table
             .iter()
-            .flat_map(|chunk| chunk.iter())
             .enumerate()
             .filter_map(|(slot, parked)| Some((slot, parked.as_ref()?)))
     }
@@ -494,10 +498,11 @@ mod tests {
     }
 
     #[test]
-    fn slots_grow_by_chunks_and_reuse_the_lowest_vacant_slot() {
+    fn slots_grow_one_by_one_and_reuse_the_last_freed_slot() {
+        const COUNT: usize = 130;
         let mut slots: Slots<u32> = Slots::default();
         let mut held = Vec::new();
-        for state in 0..(CHUNK as u32 + 2) {
+        for state in 0..COUNT as u32 {
             let slot = slots.vacant();
             assert_eq!(slot, state as usize, "slots are handed out in order");
             let (stream, client) = pair();
@@ -511,7 +516,7 @@ mod tests {
             );
             held.push(client);
         }
-        assert_eq!(slots.capacity(), 2 * CHUNK);
+        assert_eq!(slots.capacity(), COUNT);
         assert_eq!(slots.get(3).map(|p| p.state), Some(3));
         assert_eq!(slots.take(3).map(|p| p.state), Some(3));
         assert!(slots.take(3).is_none(), "taken once");
@@ -519,7 +524,7 @@ mod tests {
         assert_eq!(slots.vacant(), 3, "the freed slot comes back first");
         slots.release(3);
         let states: Vec<u32> = slots.iter().map(|(_, p)| p.state).collect();
-        assert_eq!(states.len(), CHUNK + 1);
+        assert_eq!(states.len(), COUNT - 1);
         assert!(slots.iter().all(|(slot, p)| slot == p.state as usize));
     }
 
