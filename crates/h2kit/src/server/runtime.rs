@@ -66,7 +66,7 @@ pub(crate) fn start(
             runtime.block_on(async move {
                 let resume_shared = shared.clone();
                 let lot = lot::start(shared.shutdown.clone(), move |parked, reason, lot| {
-                    tokio::spawn(serve_resumed(parked, reason, lot, resume_shared.clone()));
+                    resume_here(parked, reason, lot, &resume_shared)
                 });
                 let (lot, lot_task) = match lot {
                     Ok((lot, task)) => (Some(lot), Some(task)),
@@ -270,14 +270,18 @@ async fn serve(
     drive(conn, session, shared).await;
 }
 
-/// Takes up a connection the lot handed back.
-async fn serve_resumed(
-    parked: Box<Parked<ParkedSession>>,
+/// Takes up a connection the lot handed back, on the lot's task: one turn
+/// outside any task, then back to the lot (returned) if it is quiet
+/// again, or a task if it has something to wait for. A peer that only
+/// sent its preface, acknowledged our SETTINGS or pinged so never gets a
+/// task, a boxed session or a tokio registration.
+fn resume_here(
+    parked: Parked<ParkedSession>,
     reason: Reason,
     lot: LotHandle<ParkedSession>,
-    shared: Arc<Shared>,
-) {
-    let Parked { stream, state, .. } = *parked;
+    shared: &Arc<Shared>,
+) -> Option<Parked<ParkedSession>> {
+    let Parked { stream, state, .. } = parked;
     // A peer that is gone has no address; the session ends at once.
     let unknown = SocketAddr::from(([0, 0, 0, 0], 0));
     let peer = stream.peer_addr().unwrap_or(unknown);
@@ -293,25 +297,42 @@ async fn serve_resumed(
         lot: Some(lot),
         use_lot: reason != Reason::Refused,
     };
-    // The turn runs before tokio takes the socket, for two reasons: a new
+    // The turn also has to come before tokio takes the socket: a new
     // tokio registration knows of no readiness until the reactor's next
     // turn, and its reads say WouldBlock without trying until then (the
-    // still quiet session would park again at once, and again); and a
-    // peer that only pinged or acknowledged our SETTINGS goes back to the
-    // lot without a registration ever made for it.
-    if let Some((conn, session)) = run_outside(conn, session, &shared) {
-        drive(conn, session, shared).await;
+    // still quiet session would park again at once, and again).
+    match turn_outside(conn, session, shared) {
+        Outcome::Closed => {}
+        Outcome::Busy(conn, session) => {
+            tokio::spawn(drive(conn, session, shared.clone()));
+        }
+        Outcome::Quiet(conn, state) if conn.use_lot => {
+            let due = state.poll_timeout(shared);
+            return Some(Parked {
+                stream: conn.stream,
+                state,
+                due,
+            });
+        }
+        Outcome::Quiet(conn, state) => {
+            if let Some((conn, session)) = keep_in_task(conn, state, shared) {
+                tokio::spawn(drive(conn, session, shared.clone()));
+            }
+        }
     }
+    None
 }
 
-/// Starts a freshly accepted h2c-or-HTTP/1 connection on the accept loop
-/// itself, with a first turn outside any task: a client that has sent its
-/// preface and SETTINGS (or nothing yet) gets our SETTINGS and goes
-/// straight to the lot. Such a connection never has a task, a boxed
-/// session or a registration with tokio's reactor (it has one for the
-/// moment `accept` takes): each would live for a few milliseconds amid
-/// long-lived parked state, and the holes they leave in the heap stay in
-/// the server's memory. A connection with more to do gets its task.
+/// Starts a freshly accepted cleartext connection on the accept loop
+/// itself, outside any task. One whose peer has sent nothing yet goes to
+/// the lot as it is, with no session (see `ParkedSession::fresh`); one
+/// whose peer has takes a first turn here and, quiet after it (the
+/// SETTINGS exchanged), goes to the lot too. Such connections never have
+/// a task, a boxed session or a registration with tokio's reactor (past
+/// the moment `accept` takes): each would live for a few milliseconds
+/// amid long-lived parked state, and the holes they leave in the heap
+/// stay in the server's memory. A connection with more to do gets its
+/// task.
 fn start_here(
     stream: TcpStream,
     peer: SocketAddr,
@@ -320,7 +341,24 @@ fn start_here(
     connections: &mut JoinSet<()>,
 ) {
     let local = stream.local_addr().unwrap_or(peer);
+    let mut stream = match stream.into_std() {
+        Ok(stream) => stream,
+        Err(err) => {
+            tracing::debug!(%err, "cannot take a new connection from tokio; closed");
+            return;
+        }
+    };
+    let mut state = ParkedSession::fresh(Instant::now());
+    if nothing_waiting(&stream) {
+        let due = state.poll_timeout(shared);
+        match lot.park(Box::new(Parked { stream, state, due })) {
+            Ok(()) => return,
+            // The lot is gone: go on as if the peer had spoken.
+            Err(parked) => (stream, state) = (parked.stream, parked.state),
+        }
+    }
     let (notify, waker) = conn_waker();
+    let session = Session::resume(state, shared.clone(), waker.clone(), peer, local);
     let conn = Conn {
         stream,
         peer,
@@ -330,87 +368,75 @@ fn start_here(
         lot: Some(lot.clone()),
         use_lot: true,
     };
-    let conn = match conn.unregister() {
-        Ok(conn) => conn,
-        Err(err) => {
-            tracing::debug!(%err, "cannot take a new connection from tokio; closed");
-            return;
-        }
+    let task = match turn_outside(conn, session, shared) {
+        Outcome::Closed => None,
+        Outcome::Busy(conn, session) => Some((conn, session)),
+        Outcome::Quiet(conn, state) => park_in_lot(conn, state, shared)
+            .and_then(|(conn, state)| keep_in_task(conn, state, shared)),
     };
-    let mut session = match Session::new(
-        shared.clone(),
-        peer,
-        local,
-        conn.waker.clone(),
-        Instant::now(),
-    ) {
-        Ok(session) => session,
-        Err(err) => {
-            tracing::warn!(%err, "cannot start a session");
-            return;
-        }
-    };
-    session.allow_parking();
-    if let Some((conn, session)) = run_outside(conn, session, shared) {
+    if let Some((conn, session)) = task {
         connections.spawn(drive(conn, session, shared.clone()));
     }
 }
 
-/// Where one turn outside a task left a session.
+/// True when the peer has sent nothing yet (nor closed its side).
+fn nothing_waiting(stream: &std::net::TcpStream) -> bool {
+    matches!(stream.peek(&mut [0; 1]), Err(err) if err.kind() == io::ErrorKind::WouldBlock)
+}
+
+/// Where one turn outside a task left a connection.
 // The parked state moves by value on its way into the lot: boxing it
 // would allocate once more for every parking.
 #[allow(clippy::large_enum_variant)]
 enum Outcome {
-    /// The connection is over.
+    /// The connection is over (closed).
     Closed,
-    /// Quiet and parked.
-    Quiet(ParkedSession),
-    /// It has something to wait for: a task must go on with it.
-    Busy(Box<Session>),
+    /// Quiet: its plain socket and parked state, for the lot.
+    Quiet(Conn<std::net::TcpStream>, ParkedSession),
+    /// It has something to wait for: registered with tokio, with its
+    /// session, for a task.
+    Busy(Conn, Box<Session>),
 }
 
-/// One turn of `session` on a plain socket, outside any task. The session
-/// is boxed only when a task needs it.
-fn turn_outside(stream: &std::net::TcpStream, mut session: Session, shared: &Shared) -> Outcome {
-    match turn(stream, &mut session, shared) {
-        Step::Done => Outcome::Closed,
+/// One turn of a connection on its plain socket, outside any task. The
+/// session is boxed, and the socket registered with tokio, only when a
+/// task needs them.
+fn turn_outside(conn: Conn<std::net::TcpStream>, mut session: Session, shared: &Shared) -> Outcome {
+    let session = match turn(&conn.stream, &mut session, shared) {
+        Step::Done => return Outcome::Closed,
         Step::Park => match session.park() {
-            Ok(state) => Outcome::Quiet(state),
-            Err(session) => Outcome::Busy(Box::new(session)),
+            Ok(state) => return Outcome::Quiet(conn, state),
+            Err(session) => Box::new(session),
         },
-        Step::Wait(_) => Outcome::Busy(Box::new(session)),
+        Step::Wait(_) => Box::new(session),
+    };
+    match conn.register() {
+        Ok(conn) => Outcome::Busy(conn, session),
+        Err(err) => {
+            tracing::debug!(%err, "cannot register a connection; closed");
+            Outcome::Closed
+        }
     }
 }
 
-/// Takes a connection as far as it goes without a task: one turn, then
-/// the lot if it is quiet. `None` when it was parked or closed; otherwise
-/// the connection, registered with tokio, and its session, for a task.
-fn run_outside(
-    mut conn: Conn<std::net::TcpStream>,
-    session: Session,
+/// A quiet connection the lot would not take, for a task that keeps it
+/// (and parks it there).
+fn keep_in_task(
+    conn: Conn<std::net::TcpStream>,
+    state: ParkedSession,
     shared: &Arc<Shared>,
 ) -> Option<(Conn, Box<Session>)> {
-    let session = match turn_outside(&conn.stream, session, shared) {
-        Outcome::Closed => return None,
-        Outcome::Busy(session) => session,
-        Outcome::Quiet(state) => {
-            let (kept, state) = park_in_lot(conn, state, shared)?;
-            conn = kept;
-            // The lot would not take it: its task keeps it, and parks it
-            // there again.
-            Box::new(Session::resume(
-                state,
-                shared.clone(),
-                conn.waker.clone(),
-                conn.peer,
-                conn.local,
-            ))
-        }
-    };
+    let session = Box::new(Session::resume(
+        state,
+        shared.clone(),
+        conn.waker.clone(),
+        conn.peer,
+        conn.local,
+    ));
     match conn.register() {
         Ok(conn) => Some((conn, session)),
         Err(err) => {
-            tracing::debug!(%err, "cannot register a connection; closed");
+            tracing::debug!(%err, "cannot register a quiet connection; closed");
             None
         }
     }

@@ -115,15 +115,18 @@ struct Arrival<T> {
 }
 
 /// Starts a lot on the current runtime. `on_resume` gets each connection
-/// handed back, why, and a handle for the task that takes it over; it
-/// runs on the lot's task, so it should only spawn that task.
+/// handed back, why, and a handle for the task that takes it over. It
+/// runs on the lot's task, so it must not wait: it may do a little work
+/// (read what the peer sent, answer it) and give the connection back to
+/// keep, quiet again — for [`Reason::Readable`] and [`Reason::Due`] only —
+/// and spawns a task for anything more.
 pub(crate) fn start<T, F>(
     shutdown: ShutdownHandle,
     on_resume: F,
 ) -> io::Result<(LotHandle<T>, JoinHandle<()>)>
 where
     T: Send + 'static,
-    F: FnMut(Box<Parked<T>>, Reason, LotHandle<T>) + Send + 'static,
+    F: FnMut(Parked<T>, Reason, LotHandle<T>) -> Option<Parked<T>> + Send + 'static,
 {
     let lot = Lot::new(on_resume)?;
     let (tx, rx) = mpsc::unbounded_channel();
@@ -167,7 +170,7 @@ struct Lot<T, F> {
 
 impl<T, F> Lot<T, F>
 where
-    F: FnMut(Box<Parked<T>>, Reason, LotHandle<T>),
+    F: FnMut(Parked<T>, Reason, LotHandle<T>) -> Option<Parked<T>>,
 {
     /// An empty lot without its own handle; needs the runtime's reactor.
     fn new(on_resume: F) -> io::Result<Self> {
@@ -239,17 +242,22 @@ where
         }
     }
 
-    /// Parks an arriving connection, or hands it straight back when the
-    /// lot cannot hold it.
+    /// Parks an arriving connection.
     fn arrive(&mut self, arrival: Arrival<T>) {
         let Arrival { parked, handle } = arrival;
+        self.hold(*parked, handle);
+    }
+
+    /// Parks a connection, or hands it straight back when the lot cannot
+    /// hold it.
+    fn hold(&mut self, parked: Parked<T>, handle: LotHandle<T>) {
         if self.own.is_none() {
             // Parked just as the shutdown began: it must get its GOAWAY.
-            (self.on_resume)(parked, Reason::Shutdown, handle);
+            self.hand_back(parked, Reason::Shutdown, handle);
             return;
         }
         if self.broken {
-            (self.on_resume)(parked, Reason::Refused, handle);
+            self.hand_back(parked, Reason::Refused, handle);
             return;
         }
         let fd = parked.stream.as_raw_fd();
@@ -261,14 +269,27 @@ where
         ) {
             tracing::debug!(%err, "cannot park a connection in the lot; its task keeps it");
             self.slots.release(slot);
-            (self.on_resume)(parked, Reason::Refused, handle);
+            self.hand_back(parked, Reason::Refused, handle);
             return;
         }
         if let Some(due) = parked.due {
             self.schedule(due, slot);
         }
-        self.slots.fill(slot, *parked);
+        self.slots.fill(slot, parked);
         self.live += 1;
+    }
+
+    /// Hands a connection back for good: the shutdown began, or the lot
+    /// cannot hold it.
+    fn hand_back(&mut self, parked: Parked<T>, reason: Reason, handle: LotHandle<T>) {
+        if (self.on_resume)(parked, reason, handle).is_some() {
+            // `on_resume` keeps such connections (see `start`); holding
+            // this one again could only hand it back again.
+            tracing::error!(
+                ?reason,
+                "a connection the lot cannot keep came back to it; closed"
+            );
+        }
     }
 
     /// Hands back the connections whose peers spoke.
@@ -351,7 +372,11 @@ where
             tracing::debug!(%err, "cannot deregister a parked connection");
         }
         self.live -= 1;
-        (self.on_resume)(Box::new(parked), reason, handle);
+        if let Some(parked) = (self.on_resume)(parked, reason, handle.clone()) {
+            // Quiet again after a little work: kept, with no trip through
+            // the channel (and no allocation for it).
+            self.hold(parked, handle);
+        }
     }
 
     /// Hands back every connection.
@@ -466,7 +491,7 @@ async fn sleep_until(due: Option<Instant>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use std::io::{Read, Write};
     use std::net::{Shutdown, TcpListener};
     use std::sync::Mutex;
     use tokio::sync::mpsc::UnboundedReceiver as Rx;
@@ -486,8 +511,9 @@ mod tests {
 
     fn start_lot(shutdown: ShutdownHandle) -> (LotHandle<u32>, JoinHandle<()>, Rx<Resumed>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        let (handle, task) = start(shutdown, move |parked: Box<Parked<u32>>, reason, handle| {
+        let (handle, task) = start(shutdown, move |parked: Parked<u32>, reason, handle| {
             let _ = tx.send((parked.state, reason, handle));
+            None
         })
         .unwrap();
         (handle, task, rx)
@@ -584,6 +610,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_connection_given_back_by_on_resume_stays_parked() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let on_resume = move |mut parked: Parked<u32>, reason, handle| {
+            // Take what the peer sent, as a driver would, then keep quiet.
+            let mut buf = [0; 16];
+            while (&parked.stream).read(&mut buf).is_ok_and(|n| n > 0) {}
+            parked.state += 1;
+            let _ = tx.send((parked.state, reason, handle));
+            Some(parked)
+        };
+        let (handle, _task) = start(ShutdownHandle::new(), on_resume).unwrap();
+        let (server, mut client) = pair();
+        assert!(handle.park(parked(server, 0, None)).is_ok());
+        for round in 1..=3 {
+            client.write_all(b"ping").unwrap();
+            let (state, reason, _) = next(&mut rx).await;
+            assert_eq!(
+                (state, reason),
+                (round, Reason::Readable),
+                "kept in between"
+            );
+        }
+        nothing_within(&mut rx, Duration::from_millis(50)).await;
+    }
+
+    #[tokio::test]
     async fn a_connection_comes_back_when_due() {
         let (handle, _task, mut rx) = start_lot(ShutdownHandle::new());
         let (later, _client) = pair();
@@ -664,8 +716,9 @@ mod tests {
         // again.
         let back = Arc::new(Mutex::new(Vec::new()));
         let keep = back.clone();
-        let mut lot = Lot::new(move |parked: Box<Parked<u32>>, _, _| {
-            keep.lock().unwrap().push(parked);
+        let mut lot = Lot::new(move |parked: Parked<u32>, _, _| {
+            keep.lock().unwrap().push(Box::new(parked));
+            None
         })
         .unwrap();
         let (tx, _rx) = mpsc::unbounded_channel();
