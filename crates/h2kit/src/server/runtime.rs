@@ -2,19 +2,23 @@
 //! connection is a task that drives its [`Session`] with non-blocking
 //! reads and writes on readiness, and sleeps on a `Notify` that handlers,
 //! body writers, timers and the shutdown signal wake. With `SO_REUSEPORT`
-//! each worker thread can have its own listener.
+//! there is a listener per worker (the kernel spreads connections over
+//! them; all are accepted on the runtime's own thread).
 //!
 //! A quiet h2c session is parked (see `Session::park`), and its task
 //! ends: the socket and the parked session wait in the runtime's parking
 //! [`lot`] — one task and one tokio registration for all of them — until
-//! the peer speaks, a timer is due or the server shuts down, and then a
-//! new task takes the connection up again. A new cleartext connection
-//! takes its first turn on the accept loop, outside any task, and one
-//! that is quiet after it (the SETTINGS exchange) goes straight to the
-//! lot, never having had a task. An idle connection so costs
-//! 400–550 bytes of the server's memory (the lab's measure, 2,000 idle
-//! connections; see the README) instead of the 1,800 a parked task with
-//! its own I/O registration held.
+//! the peer speaks, a timer is due or the server shuts down. The lot then
+//! takes the connection's turn itself and keeps it if it is quiet again
+//! (a PING, the SETTINGS exchange), or starts a task for it. A new
+//! cleartext connection goes to the lot at once if its peer has sent
+//! nothing yet, and otherwise takes its first turn on the accept loop:
+//! an idle connection never has a task. The accept loops and the lot run
+//! as local tasks on the runtime's own thread, not on the workers. An
+//! idle connection so costs 350–400 bytes of the server's memory with two
+//! workers (the lab's measure, 2,000 idle connections; see the README)
+//! instead of the 1,800 a parked task with its own I/O registration
+//! held.
 
 mod lot;
 
@@ -63,13 +67,21 @@ pub(crate) fn start(
     let thread = std::thread::Builder::new()
         .name("h2kit-runtime".into())
         .spawn(move || {
-            runtime.block_on(async move {
+            // The accept loops and the parking lot run here, on this
+            // thread, as local tasks, not on the workers: the first turns
+            // of new connections and the turns of parked ones then all
+            // allocate from one thread's heap (freeing in the order they
+            // allocate), and the workers' heaps, stacks and read buffers
+            // are not touched by connections that stay idle. Connections
+            // with work to do get tasks on the workers.
+            let local = tokio::task::LocalSet::new();
+            local.block_on(&runtime, async move {
                 let resume_shared = shared.clone();
                 let lot = lot::start(shared.shutdown.clone(), move |parked, reason, lot| {
                     resume_here(parked, reason, lot, &resume_shared)
                 });
-                let (lot, lot_task) = match lot {
-                    Ok((lot, task)) => (Some(lot), Some(task)),
+                let (lot, lot_run) = match lot {
+                    Ok((lot, run)) => (Some(lot), Some(run)),
                     Err(err) => {
                         tracing::warn!(%err, "no parking lot: quiet connections stay in their tasks");
                         (None, None)
@@ -79,11 +91,16 @@ pub(crate) fn start(
                 for listener in listeners {
                     match TcpListener::from_std(listener) {
                         Ok(listener) => {
-                            accepts.spawn(accept_loop(listener, shared.clone(), lot.clone()));
+                            accepts.spawn_local(accept_loop(
+                                listener,
+                                shared.clone(),
+                                lot.clone(),
+                            ));
                         }
                         Err(err) => tracing::error!(%err, "cannot use a listener"),
                     }
                 }
+                let lot_task = lot_run.map(tokio::task::spawn_local);
                 drop(lot);
                 while accepts.join_next().await.is_some() {}
                 // The lot ends once the shutdown began and every task

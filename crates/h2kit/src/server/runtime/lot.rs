@@ -4,12 +4,13 @@
 //! connection's future) and I/O registration (about 256) would cost more
 //! than the parked session itself.
 //!
-//! One lot per runtime, run as one task. The parked sockets are
-//! registered with a `mio::Poll` of the lot's own, whose epoll descriptor
-//! is all the lot registers with tokio. A connection is handed back, with
-//! the [`Reason`], when its peer sends something (or closes), when its
-//! deadline comes, or when the server shuts down; the runtime then starts
-//! a task for it again.
+//! One lot per runtime, run as one task (a local task on the runtime's
+//! own thread). The parked sockets are registered with a `mio::Poll` of
+//! the lot's own, whose epoll descriptor is all the lot registers with
+//! tokio. A connection is handed back, with the [`Reason`], when its peer
+//! sends something (or closes), when its deadline comes, or when the
+//! server shuts down; the runtime then takes the connection's turn and
+//! gives it back to keep if it is quiet again, or starts a task for it.
 //!
 //! Registrations are edge-triggered, and epoll reports on registering
 //! whatever is already waiting: bytes or a FIN that came between the
@@ -38,7 +39,6 @@ use std::time::{Duration, Instant};
 use tokio::io::unix::AsyncFd;
 use tokio::sync::Notify;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
-use tokio::task::JoinHandle;
 
 /// Events taken from the lot's poll per `epoll_wait`.
 const EVENTS: usize = 256;
@@ -125,10 +125,14 @@ struct Arrival<T> {
 /// (read what the peer sent, answer it) and give the connection back to
 /// keep, quiet again — for [`Reason::Readable`] and [`Reason::Due`] only —
 /// and spawns a task for anything more.
+///
+/// Returns the lot's handle and the future that runs the lot, for the
+/// caller to run where it wants: the runtime runs it on a thread of its
+/// own rather than as a task on a worker (see `runtime::start`).
 pub(crate) fn start<T, F>(
     shutdown: ShutdownHandle,
     on_resume: F,
-) -> io::Result<(LotHandle<T>, JoinHandle<()>)>
+) -> io::Result<(LotHandle<T>, impl Future<Output = ()> + Send + 'static)>
 where
     T: Send + 'static,
     F: FnMut(Parked<T>, Reason, LotHandle<T>) -> Option<Parked<T>> + Send + 'static,
@@ -140,7 +144,7 @@ where
         own: Some(handle.clone()),
         ..lot
     };
-    Ok((handle, tokio::spawn(lot.run(rx, shutdown))))
+    Ok((handle, lot.run(rx, shutdown)))
 }
 
 /// What woke the lot's task.
@@ -501,6 +505,7 @@ mod tests {
     use std::net::{Shutdown, TcpListener};
     use std::sync::Mutex;
     use tokio::sync::mpsc::UnboundedReceiver as Rx;
+    use tokio::task::JoinHandle;
 
     /// A connected pair: (the server side, non-blocking; the client side).
     fn pair() -> (TcpStream, TcpStream) {
@@ -517,12 +522,12 @@ mod tests {
 
     fn start_lot(shutdown: ShutdownHandle) -> (LotHandle<u32>, JoinHandle<()>, Rx<Resumed>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        let (handle, task) = start(shutdown, move |parked: Parked<u32>, reason, handle| {
+        let (handle, run) = start(shutdown, move |parked: Parked<u32>, reason, handle| {
             let _ = tx.send((parked.state, reason, handle));
             None
         })
         .unwrap();
-        (handle, task, rx)
+        (handle, tokio::spawn(run), rx)
     }
 
     fn parked(stream: TcpStream, state: u32, due: Option<Instant>) -> Box<Parked<u32>> {
@@ -626,7 +631,8 @@ mod tests {
             let _ = tx.send((parked.state, reason, handle));
             Some(parked)
         };
-        let (handle, _task) = start(ShutdownHandle::new(), on_resume).unwrap();
+        let (handle, run) = start(ShutdownHandle::new(), on_resume).unwrap();
+        tokio::spawn(run);
         let (server, mut client) = pair();
         assert!(handle.park(parked(server, 0, None)).is_ok());
         for round in 1..=3 {
