@@ -75,44 +75,44 @@ pub(crate) fn start(
             // are not touched by connections that stay idle. Connections
             // with work to do get tasks on the workers.
             let local = tokio::task::LocalSet::new();
-            local.block_on(&runtime, async move {
-                let resume_shared = shared.clone();
-                let lot = lot::start(shared.shutdown.clone(), move |parked, reason, lot| {
-                    resume_here(parked, reason, lot, &resume_shared)
-                });
-                let (lot, lot_run) = match lot {
-                    Ok((lot, run)) => (Some(lot), Some(run)),
-                    Err(err) => {
-                        tracing::warn!(%err, "no parking lot: quiet connections stay in their tasks");
-                        (None, None)
-                    }
-                };
-                let mut accepts = JoinSet::new();
-                for listener in listeners {
-                    match TcpListener::from_std(listener) {
-                        Ok(listener) => {
-                            accepts.spawn_local(accept_loop(
-                                listener,
-                                shared.clone(),
-                                lot.clone(),
-                            ));
-                        }
-                        Err(err) => tracing::error!(%err, "cannot use a listener"),
-                    }
-                }
-                let lot_task = lot_run.map(tokio::task::spawn_local);
-                drop(lot);
-                while accepts.join_next().await.is_some() {}
-                // The lot ends once the shutdown began and every task
-                // that holds or could park a connection is gone.
-                if let Some(task) = lot_task {
-                    if let Err(err) = task.await {
-                        tracing::error!(%err, "the parking lot's task failed");
-                    }
-                }
-            });
+            local.block_on(&runtime, run(listeners, shared));
         })?;
     Ok(vec![thread])
+}
+
+/// Runs the parking lot and the accept loops, as local tasks of the
+/// current thread, until every connection is done after a shutdown.
+async fn run(listeners: Vec<std::net::TcpListener>, shared: Arc<Shared>) {
+    let resume_shared = shared.clone();
+    let lot = lot::start(shared.shutdown.clone(), move |parked, reason, lot| {
+        resume_here(parked, reason, lot, &resume_shared)
+    });
+    let (lot, lot_run) = match lot {
+        Ok((lot, run)) => (Some(lot), Some(run)),
+        Err(err) => {
+            tracing::warn!(%err, "no parking lot: quiet connections stay in their tasks");
+            (None, None)
+        }
+    };
+    let mut accepts = JoinSet::new();
+    for listener in listeners {
+        match TcpListener::from_std(listener) {
+            Ok(listener) => {
+                accepts.spawn_local(accept_loop(listener, shared.clone(), lot.clone()));
+            }
+            Err(err) => tracing::error!(%err, "cannot use a listener"),
+        }
+    }
+    let lot_task = lot_run.map(tokio::task::spawn_local);
+    drop(lot);
+    while accepts.join_next().await.is_some() {}
+    // The lot ends once the shutdown began and every task
+    // that holds or could park a connection is gone.
+    if let Some(task) = lot_task {
+        if let Err(err) = task.await {
+            tracing::error!(%err, "the parking lot's task failed");
+        }
+    }
 }
 
 /// Wakes a task waiting on a `Notify`; a wake that comes while the task is
