@@ -418,7 +418,27 @@ enum Outcome {
 /// One turn of a connection on its plain socket, outside any task. The
 /// session is boxed, and the socket registered with tokio, only when a
 /// task needs them.
-fn turn_outside(conn: Conn<std::net::TcpStream>, mut session: Session, shared: &Shared) -> Outcome {
+///
+/// The turn runs on the accept loop or the lot, which serve every
+/// connection: a panic in it (a bug; handlers' panics are caught where
+/// they are called) ends this connection only, as it would end only the
+/// connection's task, and not the loop or the lot.
+fn turn_outside(conn: Conn<std::net::TcpStream>, session: Session, shared: &Shared) -> Outcome {
+    let turned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        turn_and_sort(conn, session, shared)
+    }));
+    turned.unwrap_or_else(|_| {
+        tracing::error!("a connection's turn panicked; closed");
+        Outcome::Closed
+    })
+}
+
+/// [`turn_outside`]'s work: the turn, then where it leaves the connection.
+fn turn_and_sort(
+    conn: Conn<std::net::TcpStream>,
+    mut session: Session,
+    shared: &Shared,
+) -> Outcome {
     let session = match turn(&conn.stream, &mut session, shared) {
         Step::Done => return Outcome::Closed,
         Step::Park => match session.park() {
