@@ -434,12 +434,22 @@ fn turn_outside(conn: Conn<std::net::TcpStream>, session: Session, shared: &Shar
 }
 
 /// [`turn_outside`]'s work: the turn, then where it leaves the connection.
+/// Requests are not run here but by the task the connection then gets,
+/// on a worker: the accept loop and the lot, one thread for all
+/// connections, keep to what quiet connections need (the preface, the
+/// SETTINGS exchange, a PING).
 fn turn_and_sort(
     conn: Conn<std::net::TcpStream>,
     mut session: Session,
     shared: &Shared,
 ) -> Outcome {
-    let session = match turn(&conn.stream, &mut session, shared) {
+    let failed = take_input(&conn.stream, &mut session, shared);
+    let step = if !failed && session.has_jobs() {
+        Step::Wait(None)
+    } else {
+        give_output(&conn.stream, &mut session, failed)
+    };
+    let session = match step {
         Step::Done => return Outcome::Closed,
         Step::Park => match session.park() {
             Ok(state) => return Outcome::Quiet(conn, state),
@@ -662,6 +672,14 @@ enum Step {
 /// One turn of an active session: the shutdown and due timers, then what
 /// the socket has, the jobs, and as much output as the socket takes.
 fn turn(socket: &impl Socket, session: &mut Session, shared: &Shared) -> Step {
+    let failed = take_input(socket, session, shared);
+    session.dispatch_jobs();
+    give_output(socket, session, failed)
+}
+
+/// The first part of a [`turn`]: the shutdown and due timers, then what
+/// the socket has. True when the socket failed.
+fn take_input(socket: &impl Socket, session: &mut Session, shared: &Shared) -> bool {
     if let Some(deadline) = shared.shutdown.deadline() {
         session.shutdown(deadline);
     }
@@ -669,12 +687,14 @@ fn turn(socket: &impl Socket, session: &mut Session, shared: &Shared) -> Step {
     if session.poll_timeout().is_some_and(|t| t <= now) {
         session.handle_timeout(now);
     }
-    // Read what is there.
-    let mut failed =
-        READ_SCRATCH.with_borrow_mut(|buf| read_available(|b| socket.read_now(b), session, buf));
-    session.dispatch_jobs();
+    READ_SCRATCH.with_borrow_mut(|buf| read_available(|b| socket.read_now(b), session, buf))
+}
+
+/// The last part of a [`turn`], once the jobs are handed out: encodes
+/// what is ready, writes as much as the socket takes, and says what the
+/// session needs next.
+fn give_output(socket: &impl Socket, session: &mut Session, mut failed: bool) -> Step {
     session.flush();
-    // Write what is ready.
     while !failed && session.output_len() > 0 {
         let mut slices = [IoSlice::new(&[]); MAX_SLICES];
         let count = session.output_slices(&mut slices);
