@@ -10,7 +10,8 @@
 //! [`lot`] — one task and one tokio registration for all of them — until
 //! the peer speaks, a timer is due or the server shuts down. The lot then
 //! takes the connection's turn itself and keeps it if it is quiet again
-//! (a PING, the SETTINGS exchange), or starts a task for it. A new
+//! (a PING, the SETTINGS exchange), or starts a task for it (requests
+//! always run in tasks on the workers). A new
 //! cleartext connection goes to the lot at once if its peer has sent
 //! nothing yet, and otherwise takes its first turn on the accept loop:
 //! an idle connection never has a task. The accept loops and the lot run
