@@ -512,9 +512,154 @@ fn a_quiet_connection_is_closed_after_the_idle_timeout(dispatch: Dispatch) {
     join_within(t.server, Duration::from_secs(5));
 }
 
+/// A connection whose client waits before sending its preface (the
+/// runtime keeps it in the parking lot with no session meanwhile) is
+/// served once it speaks, and one that never speaks is closed once the
+/// handshake timeout has passed, with nothing sent.
+fn a_connection_silent_at_first_is_served_or_timed_out(dispatch: Dispatch) {
+    use tokio::io::AsyncReadExt;
+    let handshake = Duration::from_millis(300);
+    let t = start_with(dispatch, false, |config| {
+        config.handshake_timeout = handshake
+    });
+    let addr = t.server.local_addr();
+    run(async move {
+        let start = std::time::Instant::now();
+        let mut silent = TcpStream::connect(addr).await.unwrap();
+        let late = TcpStream::connect(addr).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let (client, conn) = h2::client::handshake(late).await.unwrap();
+        let task = tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        let (status, _) = exchange(&client, "GET", "/proto", b"").await;
+        assert_eq!(status, 200);
+        let mut got = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), silent.read_to_end(&mut got))
+            .await
+            .expect("the server closed the silent connection in time")
+            .expect("a clean close");
+        assert!(got.is_empty(), "nothing sent before the peer spoke");
+        assert!(start.elapsed() >= handshake, "not before the timeout");
+        drop(client);
+        task.abort();
+    });
+    t.server.shutdown(Duration::from_secs(1));
+    join_within(t.server, Duration::from_secs(5));
+}
+
+/// Connections that have sent nothing yet are closed when the server
+/// shuts down, and the server's threads end at once.
+fn silent_connections_are_closed_on_shutdown(dispatch: Dispatch) {
+    let t = start(dispatch, false);
+    let addr = t.server.local_addr();
+    let handle = t.server.shutdown_handle();
+    run(async move {
+        let mut conns = Vec::new();
+        for _ in 0..20 {
+            conns.push(TcpStream::connect(addr).await.unwrap());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        handle.shutdown(Duration::from_secs(1));
+        for mut tcp in conns {
+            let frames = frames_until_closed(&mut tcp, Duration::from_secs(5)).await;
+            assert!(frames.is_empty(), "nothing sent: {frames:?}");
+        }
+    });
+    join_within(t.server, Duration::from_secs(5));
+}
+
+/// Requests sent with the preface, in the same write, are answered, and
+/// so is one sent on a connection quiet since the SETTINGS exchange (the
+/// runtime takes the first turn of a new connection, and the turn of one
+/// its lot hands back, outside any task, and starts a task for the
+/// requests).
+fn requests_with_the_preface_are_answered(dispatch: Dispatch) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // HEADERS on stream `id`, END_STREAM | END_HEADERS: GET / (static
+    // table) with :authority "test" (a literal, not indexed).
+    let get = |id: u8| -> Vec<u8> {
+        let block = [0x82, 0x86, 0x84, 0x01, 0x04, b't', b'e', b's', b't'];
+        let mut frame = vec![0, 0, block.len() as u8, 0x1, 0x5, 0, 0, 0, id];
+        frame.extend_from_slice(&block);
+        frame
+    };
+    // Reads frames until a HEADERS frame on stream `id` has come.
+    async fn response_headers(tcp: &mut TcpStream, id: u8) {
+        let mut buf = Vec::new();
+        let found = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                let mut rest = &buf[..];
+                while rest.len() >= 9 {
+                    let len = u32::from_be_bytes([0, rest[0], rest[1], rest[2]]) as usize;
+                    if rest[3] == 0x1 && rest[5..9] == [0, 0, 0, id] {
+                        return;
+                    }
+                    rest = &rest[(9 + len).min(rest.len())..];
+                }
+                let mut chunk = [0; 4096];
+                let n = tcp.read(&mut chunk).await.unwrap();
+                assert!(n > 0, "closed before the response");
+                buf.extend_from_slice(&chunk[..n]);
+            }
+        });
+        found.await.expect("the response in time");
+    }
+    let t = start(dispatch, false);
+    let addr = t.server.local_addr();
+    run(async move {
+        let mut conns = Vec::new();
+        for _ in 0..10 {
+            let mut tcp = TcpStream::connect(addr).await.unwrap();
+            let mut hello = QUIET_HELLO.to_vec();
+            hello.extend_from_slice(&get(1));
+            tcp.write_all(&hello).await.unwrap();
+            response_headers(&mut tcp, 1).await;
+            conns.push(tcp);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        for tcp in &mut conns {
+            tcp.write_all(&get(3)).await.unwrap();
+            response_headers(tcp, 3).await;
+        }
+    });
+    t.server.shutdown(Duration::from_secs(1));
+    join_within(t.server, Duration::from_secs(5));
+}
+
 /// The models that park quiet connections: what parking must not change.
 mod parking {
     use super::*;
+
+    #[test]
+    fn runtime_requests_with_the_preface_are_answered() {
+        requests_with_the_preface_are_answered(Dispatch::Runtime);
+    }
+
+    #[test]
+    fn event_loop_requests_with_the_preface_are_answered() {
+        requests_with_the_preface_are_answered(Dispatch::EventLoop);
+    }
+
+    #[test]
+    fn runtime_a_connection_silent_at_first_is_served_or_timed_out() {
+        a_connection_silent_at_first_is_served_or_timed_out(Dispatch::Runtime);
+    }
+
+    #[test]
+    fn event_loop_a_connection_silent_at_first_is_served_or_timed_out() {
+        a_connection_silent_at_first_is_served_or_timed_out(Dispatch::EventLoop);
+    }
+
+    #[test]
+    fn runtime_silent_connections_are_closed_on_shutdown() {
+        silent_connections_are_closed_on_shutdown(Dispatch::Runtime);
+    }
+
+    #[test]
+    fn event_loop_silent_connections_are_closed_on_shutdown() {
+        silent_connections_are_closed_on_shutdown(Dispatch::EventLoop);
+    }
 
     #[test]
     fn runtime_quiet_connections_get_goaway_on_shutdown() {

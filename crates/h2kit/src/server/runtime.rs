@@ -2,23 +2,31 @@
 //! connection is a task that drives its [`Session`] with non-blocking
 //! reads and writes on readiness, and sleeps on a `Notify` that handlers,
 //! body writers, timers and the shutdown signal wake. With `SO_REUSEPORT`
-//! each worker thread can have its own listener.
+//! there is a listener per worker (the kernel spreads connections over
+//! them; all are accepted on the runtime's own thread).
 //!
 //! A quiet h2c session is parked (see `Session::park`), and its task
 //! ends: the socket and the parked session wait in the runtime's parking
 //! [`lot`] — one task and one tokio registration for all of them — until
-//! the peer speaks, a timer is due or the server shuts down, and then a
-//! new task takes the connection up again. An idle connection so costs
-//! 400–550 bytes of the server's memory (the lab's measure, 2,000 idle
-//! connections; see the README) instead of the 1,800 a parked task with
-//! its own I/O registration held.
+//! the peer speaks, a timer is due or the server shuts down. The lot then
+//! takes the connection's turn itself and keeps it if it is quiet again
+//! (a PING, the SETTINGS exchange), or starts a task for it (requests
+//! always run in tasks on the workers). A new
+//! cleartext connection goes to the lot at once if its peer has sent
+//! nothing yet, and otherwise takes its first turn on the accept loop:
+//! an idle connection never has a task. The accept loops and the lot run
+//! as local tasks on the runtime's own thread, not on the workers. An
+//! idle connection so costs 350–400 bytes of the server's memory with two
+//! workers (the lab's measure, 2,000 idle connections; see the README)
+//! instead of the 1,800 a parked task with its own I/O registration
+//! held.
 
 mod lot;
 
 use super::Shared;
 use super::session::{ParkedSession, Session};
 use lot::{LotHandle, Parked, Reason};
-use std::io::{self, IoSlice, Read};
+use std::io::{self, IoSlice, Read, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::task::{Wake, Waker};
@@ -60,39 +68,52 @@ pub(crate) fn start(
     let thread = std::thread::Builder::new()
         .name("h2kit-runtime".into())
         .spawn(move || {
-            runtime.block_on(async move {
-                let resume_shared = shared.clone();
-                let lot = lot::start(shared.shutdown.clone(), move |parked, reason, lot| {
-                    tokio::spawn(serve_resumed(parked, reason, lot, resume_shared.clone()));
-                });
-                let (lot, lot_task) = match lot {
-                    Ok((lot, task)) => (Some(lot), Some(task)),
-                    Err(err) => {
-                        tracing::warn!(%err, "no parking lot: quiet connections stay in their tasks");
-                        (None, None)
-                    }
-                };
-                let mut accepts = JoinSet::new();
-                for listener in listeners {
-                    match TcpListener::from_std(listener) {
-                        Ok(listener) => {
-                            accepts.spawn(accept_loop(listener, shared.clone(), lot.clone()));
-                        }
-                        Err(err) => tracing::error!(%err, "cannot use a listener"),
-                    }
-                }
-                drop(lot);
-                while accepts.join_next().await.is_some() {}
-                // The lot ends once the shutdown began and every task
-                // that holds or could park a connection is gone.
-                if let Some(task) = lot_task {
-                    if let Err(err) = task.await {
-                        tracing::error!(%err, "the parking lot's task failed");
-                    }
-                }
-            });
+            // The accept loops and the parking lot run here, on this
+            // thread, as local tasks, not on the workers: the first turns
+            // of new connections and the turns of parked ones then all
+            // allocate from one thread's heap (freeing in the order they
+            // allocate), and the workers' heaps, stacks and read buffers
+            // are not touched by connections that stay idle. Connections
+            // with work to do get tasks on the workers.
+            let local = tokio::task::LocalSet::new();
+            local.block_on(&runtime, run(listeners, shared));
         })?;
     Ok(vec![thread])
+}
+
+/// Runs the parking lot and the accept loops, as local tasks of the
+/// current thread, until every connection is done after a shutdown.
+async fn run(listeners: Vec<std::net::TcpListener>, shared: Arc<Shared>) {
+    let resume_shared = shared.clone();
+    let lot = lot::start(shared.shutdown.clone(), move |parked, reason, lot| {
+        resume_here(parked, reason, lot, &resume_shared)
+    });
+    let (lot, lot_run) = match lot {
+        Ok((lot, run)) => (Some(lot), Some(run)),
+        Err(err) => {
+            tracing::warn!(%err, "no parking lot: quiet connections stay in their tasks");
+            (None, None)
+        }
+    };
+    let mut accepts = JoinSet::new();
+    for listener in listeners {
+        match TcpListener::from_std(listener) {
+            Ok(listener) => {
+                accepts.spawn_local(accept_loop(listener, shared.clone(), lot.clone()));
+            }
+            Err(err) => tracing::error!(%err, "cannot use a listener"),
+        }
+    }
+    let lot_task = lot_run.map(tokio::task::spawn_local);
+    drop(lot);
+    while accepts.join_next().await.is_some() {}
+    // The lot ends once the shutdown began and every task
+    // that holds or could park a connection is gone.
+    if let Some(task) = lot_task {
+        if let Err(err) = task.await {
+            tracing::error!(%err, "the parking lot's task failed");
+        }
+    }
 }
 
 /// Wakes a task waiting on a `Notify`; a wake that comes while the task is
@@ -129,7 +150,16 @@ async fn accept_loop(
                     if let Err(err) = stream.set_nodelay(shared.nodelay) {
                         tracing::debug!(%err, "cannot set TCP_NODELAY");
                     }
-                    connections.spawn(serve(stream, peer, shared.clone(), lot.clone()));
+                    match &lot {
+                        // TLS sessions never park; their handshakes run
+                        // in their tasks, not on the accept loop.
+                        Some(lot) if shared.tls.is_none() => {
+                            start_here(stream, peer, &shared, lot, &mut connections);
+                        }
+                        _ => {
+                            connections.spawn(serve(stream, peer, shared.clone(), lot.clone()));
+                        }
+                    }
                 }
                 Err(err) => {
                     tracing::warn!(%err, "accept failed");
@@ -171,9 +201,10 @@ fn park_boxed(session: Box<Session>) -> Result<ParkedSession, Box<Session>> {
     (*session).park().map_err(Box::new)
 }
 
-/// What a connection task knows besides its session.
-struct Conn {
-    stream: TcpStream,
+/// What a connection task knows besides its session: the socket (tokio's
+/// in a task, a plain one between tasks) and the rest.
+struct Conn<S = TcpStream> {
+    stream: S,
     peer: SocketAddr,
     local: SocketAddr,
     notify: Arc<Notify>,
@@ -184,6 +215,36 @@ struct Conn {
     /// Parks in the lot; false once the lot refused the connection, which
     /// then waits in its task.
     use_lot: bool,
+}
+
+impl Conn<std::net::TcpStream> {
+    /// Registers the socket with tokio, for a task to wait on.
+    fn register(self) -> io::Result<Conn> {
+        self.map_stream(TcpStream::from_std)
+    }
+}
+
+impl Conn {
+    /// Takes the socket from tokio, for the lot (or a turn outside a
+    /// task); tokio closes it when that fails.
+    fn unregister(self) -> io::Result<Conn<std::net::TcpStream>> {
+        self.map_stream(TcpStream::into_std)
+    }
+}
+
+impl<S> Conn<S> {
+    /// The same connection on another form of its socket.
+    fn map_stream<T>(self, f: impl FnOnce(S) -> io::Result<T>) -> io::Result<Conn<T>> {
+        Ok(Conn {
+            stream: f(self.stream)?,
+            peer: self.peer,
+            local: self.local,
+            notify: self.notify,
+            waker: self.waker,
+            lot: self.lot,
+            use_lot: self.use_lot,
+        })
+    }
 }
 
 /// The waker a connection's session and the shutdown signal wake its
@@ -227,42 +288,24 @@ async fn serve(
     drive(conn, session, shared).await;
 }
 
-/// Takes up a connection the lot handed back.
-async fn serve_resumed(
-    parked: Box<Parked<ParkedSession>>,
+/// Takes up a connection the lot handed back, on the lot's task: one turn
+/// outside any task, then back to the lot (returned) if it is quiet
+/// again, or a task if it has something to wait for. A peer that only
+/// sent its preface, acknowledged our SETTINGS or pinged so never gets a
+/// task, a boxed session or a tokio registration.
+fn resume_here(
+    parked: Parked<ParkedSession>,
     reason: Reason,
     lot: LotHandle<ParkedSession>,
-    shared: Arc<Shared>,
-) {
-    let Parked { stream, state, .. } = *parked;
+    shared: &Arc<Shared>,
+) -> Option<Parked<ParkedSession>> {
+    let Parked { stream, state, .. } = parked;
     // A peer that is gone has no address; the session ends at once.
     let unknown = SocketAddr::from(([0, 0, 0, 0], 0));
     let peer = stream.peer_addr().unwrap_or(unknown);
     let local = stream.local_addr().unwrap_or(unknown);
     let (notify, waker) = conn_waker();
-    let mut session = Box::new(Session::resume(
-        state,
-        shared.clone(),
-        waker.clone(),
-        peer,
-        local,
-    ));
-    // Read what woke the connection before tokio takes the socket: a new
-    // tokio registration knows of no readiness until the reactor's next
-    // turn, and its reads say WouldBlock without trying until then — the
-    // still quiet session would park again at once, and again.
-    let failed = READ_SCRATCH
-        .with_borrow_mut(|buf| read_available(|b| (&stream).read(b), &mut session, buf));
-    if failed {
-        return;
-    }
-    let stream = match TcpStream::from_std(stream) {
-        Ok(stream) => stream,
-        Err(err) => {
-            tracing::debug!(%err, "cannot register a resumed connection");
-            return;
-        }
-    };
+    let session = Session::resume(state, shared.clone(), waker.clone(), peer, local);
     let conn = Conn {
         stream,
         peer,
@@ -272,7 +315,179 @@ async fn serve_resumed(
         lot: Some(lot),
         use_lot: reason != Reason::Refused,
     };
-    drive(conn, session, shared).await;
+    // The turn also has to come before tokio takes the socket: a new
+    // tokio registration knows of no readiness until the reactor's next
+    // turn, and its reads say WouldBlock without trying until then (the
+    // still quiet session would park again at once, and again).
+    match turn_outside(conn, session, shared) {
+        Outcome::Closed => {}
+        Outcome::Busy(conn, session) => {
+            tokio::spawn(drive(conn, session, shared.clone()));
+        }
+        Outcome::Quiet(conn, state) if conn.use_lot => {
+            let due = state.poll_timeout(shared);
+            return Some(Parked {
+                stream: conn.stream,
+                state,
+                due,
+            });
+        }
+        Outcome::Quiet(conn, state) => {
+            if let Some((conn, session)) = keep_in_task(conn, state, shared) {
+                tokio::spawn(drive(conn, session, shared.clone()));
+            }
+        }
+    }
+    None
+}
+
+/// Starts a freshly accepted cleartext connection on the accept loop
+/// itself, outside any task. One whose peer has sent nothing yet goes to
+/// the lot as it is, with no session (see `ParkedSession::fresh`); one
+/// whose peer has takes a first turn here and, quiet after it (the
+/// SETTINGS exchanged), goes to the lot too. Such connections never have
+/// a task, a boxed session or a registration with tokio's reactor (past
+/// the moment `accept` takes): each would live for a few milliseconds
+/// amid long-lived parked state, and the holes they leave in the heap
+/// stay in the server's memory. A connection with more to do gets its
+/// task.
+fn start_here(
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: &Arc<Shared>,
+    lot: &LotHandle<ParkedSession>,
+    connections: &mut JoinSet<()>,
+) {
+    let local = stream.local_addr().unwrap_or(peer);
+    let mut stream = match stream.into_std() {
+        Ok(stream) => stream,
+        Err(err) => {
+            tracing::debug!(%err, "cannot take a new connection from tokio; closed");
+            return;
+        }
+    };
+    let mut state = ParkedSession::fresh(Instant::now());
+    if nothing_waiting(&stream) {
+        let due = state.poll_timeout(shared);
+        match lot.park(Box::new(Parked { stream, state, due })) {
+            Ok(()) => return,
+            // The lot is gone: go on as if the peer had spoken.
+            Err(parked) => (stream, state) = (parked.stream, parked.state),
+        }
+    }
+    let (notify, waker) = conn_waker();
+    let session = Session::resume(state, shared.clone(), waker.clone(), peer, local);
+    let conn = Conn {
+        stream,
+        peer,
+        local,
+        notify,
+        waker,
+        lot: Some(lot.clone()),
+        use_lot: true,
+    };
+    let task = match turn_outside(conn, session, shared) {
+        Outcome::Closed => None,
+        Outcome::Busy(conn, session) => Some((conn, session)),
+        Outcome::Quiet(conn, state) => park_in_lot(conn, state, shared)
+            .and_then(|(conn, state)| keep_in_task(conn, state, shared)),
+    };
+    if let Some((conn, session)) = task {
+        connections.spawn(drive(conn, session, shared.clone()));
+    }
+}
+
+/// True when the peer has sent nothing yet (nor closed its side).
+fn nothing_waiting(stream: &std::net::TcpStream) -> bool {
+    matches!(stream.peek(&mut [0; 1]), Err(err) if err.kind() == io::ErrorKind::WouldBlock)
+}
+
+/// Where one turn outside a task left a connection.
+// The parked state moves by value on its way into the lot: boxing it
+// would allocate once more for every parking.
+#[allow(clippy::large_enum_variant)]
+enum Outcome {
+    /// The connection is over (closed).
+    Closed,
+    /// Quiet: its plain socket and parked state, for the lot.
+    Quiet(Conn<std::net::TcpStream>, ParkedSession),
+    /// It has something to wait for: registered with tokio, with its
+    /// session, for a task.
+    Busy(Conn, Box<Session>),
+}
+
+/// One turn of a connection on its plain socket, outside any task. The
+/// session is boxed, and the socket registered with tokio, only when a
+/// task needs them.
+///
+/// The turn runs on the accept loop or the lot, which serve every
+/// connection: a panic in it (a bug; handlers' panics are caught where
+/// they are called) ends this connection only, as it would end only the
+/// connection's task, and not the loop or the lot.
+fn turn_outside(conn: Conn<std::net::TcpStream>, session: Session, shared: &Shared) -> Outcome {
+    let turned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        turn_and_sort(conn, session, shared)
+    }));
+    turned.unwrap_or_else(|_| {
+        tracing::error!("a connection's turn panicked; closed");
+        Outcome::Closed
+    })
+}
+
+/// [`turn_outside`]'s work: the turn, then where it leaves the connection.
+/// Requests are not run here but by the task the connection then gets,
+/// on a worker: the accept loop and the lot, one thread for all
+/// connections, keep to what quiet connections need (the preface, the
+/// SETTINGS exchange, a PING).
+fn turn_and_sort(
+    conn: Conn<std::net::TcpStream>,
+    mut session: Session,
+    shared: &Shared,
+) -> Outcome {
+    let failed = take_input(&conn.stream, &mut session, shared);
+    let step = if !failed && session.has_jobs() {
+        Step::Wait(None)
+    } else {
+        give_output(&conn.stream, &mut session, failed)
+    };
+    let session = match step {
+        Step::Done => return Outcome::Closed,
+        Step::Park => match session.park() {
+            Ok(state) => return Outcome::Quiet(conn, state),
+            Err(session) => Box::new(session),
+        },
+        Step::Wait(_) => Box::new(session),
+    };
+    match conn.register() {
+        Ok(conn) => Outcome::Busy(conn, session),
+        Err(err) => {
+            tracing::debug!(%err, "cannot register a connection; closed");
+            Outcome::Closed
+        }
+    }
+}
+
+/// A quiet connection the lot would not take, for a task that keeps it
+/// (and parks it there).
+fn keep_in_task(
+    conn: Conn<std::net::TcpStream>,
+    state: ParkedSession,
+    shared: &Arc<Shared>,
+) -> Option<(Conn, Box<Session>)> {
+    let session = Box::new(Session::resume(
+        state,
+        shared.clone(),
+        conn.waker.clone(),
+        conn.peer,
+        conn.local,
+    ));
+    match conn.register() {
+        Ok(conn) => Some((conn, session)),
+        Err(err) => {
+            tracing::debug!(%err, "cannot register a quiet connection; closed");
+            None
+        }
+    }
 }
 
 /// Serves a connection until it is done or handed to the lot.
@@ -326,9 +541,40 @@ async fn drive(mut conn: Conn, mut session: Box<Session>, shared: Arc<Shared>) {
 /// (or it was lost), the connection back when the lot is gone and the
 /// task must keep it from now on.
 fn hand_to_lot(conn: Conn, state: ParkedSession, shared: &Shared) -> Option<(Conn, ParkedSession)> {
-    let Some(lot) = conn.lot.clone() else {
+    if !conn.use_lot || conn.lot.is_none() {
         return Some((conn, state));
+    }
+    let conn = match conn.unregister() {
+        Ok(conn) => conn,
+        Err(err) => {
+            // tokio closed the socket when it failed to let it go.
+            tracing::debug!(%err, "cannot take a quiet connection from tokio; closed");
+            return None;
+        }
     };
+    let (conn, state) = park_in_lot(conn, state, shared)?;
+    match conn.register() {
+        Ok(conn) => Some((conn, state)),
+        Err(err) => {
+            tracing::debug!(%err, "cannot register a quiet connection again; closed");
+            None
+        }
+    }
+}
+
+/// Offers a parked connection on its plain socket to the lot: `None` when
+/// the lot has it, the connection back (no longer using the lot) when the
+/// lot is gone or the connection does not use it.
+fn park_in_lot(
+    conn: Conn<std::net::TcpStream>,
+    state: ParkedSession,
+    shared: &Shared,
+) -> Option<(Conn<std::net::TcpStream>, ParkedSession)> {
+    let lot = match &conn.lot {
+        Some(lot) if conn.use_lot => lot.clone(),
+        _ => return Some((conn, state)),
+    };
+    let due = state.poll_timeout(shared);
     let Conn {
         stream,
         peer,
@@ -338,37 +584,20 @@ fn hand_to_lot(conn: Conn, state: ParkedSession, shared: &Shared) -> Option<(Con
         lot: guard,
         ..
     } = conn;
-    let due = state.poll_timeout(shared);
-    let stream = match stream.into_std() {
-        Ok(stream) => stream,
-        Err(err) => {
-            // tokio closed the socket when it failed to let it go.
-            tracing::debug!(%err, "cannot take a quiet connection from tokio; closed");
-            return None;
-        }
-    };
     match lot.park(Box::new(Parked { stream, state, due })) {
         Ok(()) => None,
         Err(parked) => {
             let Parked { stream, state, .. } = *parked;
-            match TcpStream::from_std(stream) {
-                Ok(stream) => Some((
-                    Conn {
-                        stream,
-                        peer,
-                        local,
-                        notify,
-                        waker,
-                        lot: guard,
-                        use_lot: false,
-                    },
-                    state,
-                )),
-                Err(err) => {
-                    tracing::debug!(%err, "cannot register a quiet connection again; closed");
-                    None
-                }
-            }
+            let conn = Conn {
+                stream,
+                peer,
+                local,
+                notify,
+                waker,
+                lot: guard,
+                use_lot: false,
+            };
+            Some((conn, state))
         }
     }
 }
@@ -382,49 +611,11 @@ async fn serve_active(
     shared: &Shared,
 ) -> bool {
     loop {
-        if let Some(deadline) = shared.shutdown.deadline() {
-            session.shutdown(deadline);
-        }
-        let now = Instant::now();
-        if session.poll_timeout().is_some_and(|t| t <= now) {
-            session.handle_timeout(now);
-        }
-        // Read what is there.
-        let mut failed = READ_SCRATCH
-            .with_borrow_mut(|buf| read_available(|b| stream.try_read(b), session, buf));
-        session.dispatch_jobs();
-        session.flush();
-        // Write what is ready.
-        while !failed && session.output_len() > 0 {
-            let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-            let count = session.output_slices(&mut slices);
-            match stream.try_write_vectored(&slices[..count]) {
-                Ok(n) => {
-                    session.consume_output(n);
-                    if session.output_len() == 0 {
-                        // Writing may let the core emit more.
-                        session.flush();
-                    }
-                }
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => failed = true,
-            }
-        }
-        let now = Instant::now();
-        if failed || session.is_done(now) {
-            return false;
-        }
-        if session.should_park(now) {
-            return true;
-        }
-        let mut interest = None;
-        if session.wants_read() {
-            interest = Some(Interest::READABLE);
-        }
-        if session.output_len() > 0 {
-            interest = Some(interest.map_or(Interest::WRITABLE, |i| i | Interest::WRITABLE));
-        }
+        let interest = match turn(stream, session, shared) {
+            Step::Done => return false,
+            Step::Park => return true,
+            Step::Wait(interest) => interest,
+        };
         let deadline = session.poll_timeout().map(tokio::time::Instant::from_std);
         tokio::select! {
             ready = async { stream.ready(interest.unwrap_or(Interest::READABLE)).await }, if interest.is_some() => {
@@ -436,4 +627,104 @@ async fn serve_active(
             _ = async { tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)).await }, if deadline.is_some() => {}
         }
     }
+}
+
+/// Reads and vectored writes that never wait: a session's [`turn`] runs
+/// on tokio's socket in a task and on the plain socket outside one.
+trait Socket {
+    /// What the socket has now (`WouldBlock` when nothing).
+    fn read_now(&self, buf: &mut [u8]) -> io::Result<usize>;
+    /// As much of `bufs` as the socket takes now.
+    fn write_now(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize>;
+}
+
+impl Socket for TcpStream {
+    fn read_now(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.try_read(buf)
+    }
+
+    fn write_now(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.try_write_vectored(bufs)
+    }
+}
+
+/// A non-blocking socket no runtime watches.
+impl Socket for std::net::TcpStream {
+    fn read_now(&self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self).read(buf)
+    }
+
+    fn write_now(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        (&*self).write_vectored(bufs)
+    }
+}
+
+/// What a session needs after a [`turn`].
+enum Step {
+    /// The connection is over.
+    Done,
+    /// It is quiet: park it.
+    Park,
+    /// Wait until the socket is ready for this (`None`: only for a wake
+    /// or a timer).
+    Wait(Option<Interest>),
+}
+
+/// One turn of an active session: the shutdown and due timers, then what
+/// the socket has, the jobs, and as much output as the socket takes.
+fn turn(socket: &impl Socket, session: &mut Session, shared: &Shared) -> Step {
+    let failed = take_input(socket, session, shared);
+    session.dispatch_jobs();
+    give_output(socket, session, failed)
+}
+
+/// The first part of a [`turn`]: the shutdown and due timers, then what
+/// the socket has. True when the socket failed.
+fn take_input(socket: &impl Socket, session: &mut Session, shared: &Shared) -> bool {
+    if let Some(deadline) = shared.shutdown.deadline() {
+        session.shutdown(deadline);
+    }
+    let now = Instant::now();
+    if session.poll_timeout().is_some_and(|t| t <= now) {
+        session.handle_timeout(now);
+    }
+    READ_SCRATCH.with_borrow_mut(|buf| read_available(|b| socket.read_now(b), session, buf))
+}
+
+/// The last part of a [`turn`], once the jobs are handed out: encodes
+/// what is ready, writes as much as the socket takes, and says what the
+/// session needs next.
+fn give_output(socket: &impl Socket, session: &mut Session, mut failed: bool) -> Step {
+    session.flush();
+    while !failed && session.output_len() > 0 {
+        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+        let count = session.output_slices(&mut slices);
+        match socket.write_now(&slices[..count]) {
+            Ok(n) => {
+                session.consume_output(n);
+                if session.output_len() == 0 {
+                    // Writing may let the core emit more.
+                    session.flush();
+                }
+            }
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => failed = true,
+        }
+    }
+    let now = Instant::now();
+    if failed || session.is_done(now) {
+        return Step::Done;
+    }
+    if session.should_park(now) {
+        return Step::Park;
+    }
+    let mut interest = None;
+    if session.wants_read() {
+        interest = Some(Interest::READABLE);
+    }
+    if session.output_len() > 0 {
+        interest = Some(interest.map_or(Interest::WRITABLE, |i| i | Interest::WRITABLE));
+    }
+    Step::Wait(interest)
 }

@@ -4,12 +4,13 @@
 //! connection's future) and I/O registration (about 256) would cost more
 //! than the parked session itself.
 //!
-//! One lot per runtime, run as one task. The parked sockets are
-//! registered with a `mio::Poll` of the lot's own, whose epoll descriptor
-//! is all the lot registers with tokio. A connection is handed back, with
-//! the [`Reason`], when its peer sends something (or closes), when its
-//! deadline comes, or when the server shuts down; the runtime then starts
-//! a task for it again.
+//! One lot per runtime, run as one task (a local task on the runtime's
+//! own thread). The parked sockets are registered with a `mio::Poll` of
+//! the lot's own, whose epoll descriptor is all the lot registers with
+//! tokio. A connection is handed back, with the [`Reason`], when its peer
+//! sends something (or closes), when its deadline comes, or when the
+//! server shuts down; the runtime then takes the connection's turn and
+//! gives it back to keep if it is quiet again, or starts a task for it.
 //!
 //! Registrations are edge-triggered, and epoll reports on registering
 //! whatever is already waiting: bytes or a FIN that came between the
@@ -38,7 +39,6 @@ use std::time::{Duration, Instant};
 use tokio::io::unix::AsyncFd;
 use tokio::sync::Notify;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
-use tokio::task::JoinHandle;
 
 /// Events taken from the lot's poll per `epoll_wait`.
 const EVENTS: usize = 256;
@@ -48,9 +48,14 @@ const EVENTS: usize = 256;
 const ARRIVALS_PER_TURN: usize = 256;
 
 /// The timer heap is rebuilt from the parked connections once it holds
-/// this many entries and more than twice as many as there are parked
+/// this many entries and a quarter more than there are parked
 /// connections: a connection handed back before its deadline leaves its
-/// entry behind, and busy connections park and resume often.
+/// entry behind, and busy connections park and resume often. A fresh
+/// connection, parked until its peer's preface and parked again after
+/// the SETTINGS exchange, leaves one behind every time; the heap's
+/// pages, once touched, stay in the server's memory, so the stale
+/// entries are dropped early. (Rebuilding costs a pass over the parked
+/// connections, once per a quarter of them arriving at most.)
 const COMPACT_TIMERS_FROM: usize = 1024;
 
 /// A connection in the lot: the socket (non-blocking, registered with no
@@ -115,15 +120,22 @@ struct Arrival<T> {
 }
 
 /// Starts a lot on the current runtime. `on_resume` gets each connection
-/// handed back, why, and a handle for the task that takes it over; it
-/// runs on the lot's task, so it should only spawn that task.
+/// handed back, why, and a handle for the task that takes it over. It
+/// runs on the lot's task, so it must not wait: it may do a little work
+/// (read what the peer sent, answer it) and give the connection back to
+/// keep, quiet again — for [`Reason::Readable`] and [`Reason::Due`] only —
+/// and spawns a task for anything more.
+///
+/// Returns the lot's handle and the future that runs the lot, for the
+/// caller to run where it wants: the runtime runs it on a thread of its
+/// own rather than as a task on a worker (see `runtime::start`).
 pub(crate) fn start<T, F>(
     shutdown: ShutdownHandle,
     on_resume: F,
-) -> io::Result<(LotHandle<T>, JoinHandle<()>)>
+) -> io::Result<(LotHandle<T>, impl Future<Output = ()> + Send + 'static)>
 where
     T: Send + 'static,
-    F: FnMut(Box<Parked<T>>, Reason, LotHandle<T>) + Send + 'static,
+    F: FnMut(Parked<T>, Reason, LotHandle<T>) -> Option<Parked<T>> + Send + 'static,
 {
     let lot = Lot::new(on_resume)?;
     let (tx, rx) = mpsc::unbounded_channel();
@@ -132,7 +144,7 @@ where
         own: Some(handle.clone()),
         ..lot
     };
-    Ok((handle, tokio::spawn(lot.run(rx, shutdown))))
+    Ok((handle, lot.run(rx, shutdown)))
 }
 
 /// What woke the lot's task.
@@ -167,7 +179,7 @@ struct Lot<T, F> {
 
 impl<T, F> Lot<T, F>
 where
-    F: FnMut(Box<Parked<T>>, Reason, LotHandle<T>),
+    F: FnMut(Parked<T>, Reason, LotHandle<T>) -> Option<Parked<T>>,
 {
     /// An empty lot without its own handle; needs the runtime's reactor.
     fn new(on_resume: F) -> io::Result<Self> {
@@ -182,7 +194,7 @@ where
             poll,
             events: Events::with_capacity(EVENTS),
             slots: Slots::default(),
-            timers: BinaryHeap::new(),
+            timers: BinaryHeap::with_capacity(reserved::<Reverse<(Instant, usize)>>()),
             live: 0,
             own: None,
             broken: false,
@@ -239,17 +251,22 @@ where
         }
     }
 
-    /// Parks an arriving connection, or hands it straight back when the
-    /// lot cannot hold it.
+    /// Parks an arriving connection.
     fn arrive(&mut self, arrival: Arrival<T>) {
         let Arrival { parked, handle } = arrival;
+        self.hold(*parked, handle);
+    }
+
+    /// Parks a connection, or hands it straight back when the lot cannot
+    /// hold it.
+    fn hold(&mut self, parked: Parked<T>, handle: LotHandle<T>) {
         if self.own.is_none() {
             // Parked just as the shutdown began: it must get its GOAWAY.
-            (self.on_resume)(parked, Reason::Shutdown, handle);
+            self.hand_back(parked, Reason::Shutdown, handle);
             return;
         }
         if self.broken {
-            (self.on_resume)(parked, Reason::Refused, handle);
+            self.hand_back(parked, Reason::Refused, handle);
             return;
         }
         let fd = parked.stream.as_raw_fd();
@@ -261,14 +278,27 @@ where
         ) {
             tracing::debug!(%err, "cannot park a connection in the lot; its task keeps it");
             self.slots.release(slot);
-            (self.on_resume)(parked, Reason::Refused, handle);
+            self.hand_back(parked, Reason::Refused, handle);
             return;
         }
         if let Some(due) = parked.due {
             self.schedule(due, slot);
         }
-        self.slots.fill(slot, *parked);
+        self.slots.fill(slot, parked);
         self.live += 1;
+    }
+
+    /// Hands a connection back for good: the shutdown began, or the lot
+    /// cannot hold it.
+    fn hand_back(&mut self, parked: Parked<T>, reason: Reason, handle: LotHandle<T>) {
+        if (self.on_resume)(parked, reason, handle).is_some() {
+            // `on_resume` keeps such connections (see `start`); holding
+            // this one again could only hand it back again.
+            tracing::error!(
+                ?reason,
+                "a connection the lot cannot keep came back to it; closed"
+            );
+        }
     }
 
     /// Hands back the connections whose peers spoke.
@@ -316,12 +346,15 @@ where
     /// Adds a timer entry, first dropping the stale ones if they have
     /// piled up.
     fn schedule(&mut self, due: Instant, slot: usize) {
-        if self.timers.len() >= COMPACT_TIMERS_FROM && self.timers.len() > 2 * self.live {
-            self.timers = self
+        let len = self.timers.len();
+        if len >= COMPACT_TIMERS_FROM && len > self.live + self.live / 4 {
+            // Rebuilt in place: the heap keeps its reserved storage.
+            self.timers.clear();
+            let current = self
                 .slots
                 .iter()
-                .filter_map(|(slot, parked)| Some(Reverse((parked.due?, slot))))
-                .collect();
+                .filter_map(|(slot, parked)| Some(Reverse((parked.due?, slot))));
+            self.timers.extend(current);
         }
         self.timers.push(Reverse((due, slot)));
     }
@@ -349,7 +382,11 @@ where
             tracing::debug!(%err, "cannot deregister a parked connection");
         }
         self.live -= 1;
-        (self.on_resume)(Box::new(parked), reason, handle);
+        if let Some(parked) = (self.on_resume)(parked, reason, handle.clone()) {
+            // Quiet again after a little work: kept, with no trip through
+            // the channel (and no allocation for it).
+            self.hold(parked, handle);
+        }
     }
 
     /// Hands back every connection.
@@ -369,26 +406,36 @@ where
     }
 }
 
-/// Parked connections held in place, in chunks of [`CHUNK`] slots
-/// allocated once and kept. Long-lived parked state of a few hundred bytes
-/// then never lands in the holes that short-lived sessions and task cells
-/// leave in the heap (boxed one by one it did, and split those holes so
-/// the next sessions no longer fit in them), and the table grows without
-/// moving what it holds.
-struct Slots<T> {
-    chunks: Vec<Box<[Option<Parked<T>>]>>,
-    /// Empty slots, the lowest on top.
-    vacant: Vec<usize>,
+/// Bytes of storage each of the lot's tables reserves when it starts.
+/// Blocks this large are mapped by the system allocator on their own
+/// (glibc's malloc maps anything from 128 KiB) instead of being carved
+/// from the heap: only the pages in use count in the server's memory, a
+/// table that grows is remapped rather than copied (leaving no freed
+/// copy behind), and long-lived parked state never sits among the
+/// short-lived allocations of active connections. (In the heap, a table
+/// or chunk allocated between a session and a task cell keeps the holes
+/// they leave from going back, and the old copies a doubling table
+/// frees stay in the server's memory.)
+const RESERVED_BYTES: usize = 256 * 1024;
+
+/// How many `E` fit in [`RESERVED_BYTES`].
+fn reserved<E>() -> usize {
+    RESERVED_BYTES / std::mem::size_of::<E>().max(1)
 }
 
-/// Slots per chunk.
-const CHUNK: usize = 128;
+/// Parked connections held in place, in one table whose storage is
+/// reserved when the lot starts (see [`RESERVED_BYTES`]).
+struct Slots<T> {
+    table: Vec<Option<Parked<T>>>,
+    /// Empty slots below the table's end, the last freed on top.
+    vacant: Vec<usize>,
+}
 
 impl<T> Default for Slots<T> {
     fn default() -> Self {
         Slots {
-            chunks: Vec::new(),
-            vacant: Vec::new(),
+            table: Vec::with_capacity(reserved::<Option<Parked<T>>>()),
+            vacant: Vec::with_capacity(reserved::<usize>()),
         }
     }
 }
@@ -396,25 +443,22 @@ impl<T> Default for Slots<T> {
 impl<T> Slots<T> {
     /// Slots held, full or empty.
     fn capacity(&self) -> usize {
-        self.chunks.len() * CHUNK
+        self.table.len()
     }
 
     /// An empty slot, to [`fill`](Self::fill) or give back with
-    /// [`release`](Self::release); a new chunk when none is left.
+    /// [`release`](Self::release); a new one at the end when none is left.
     fn vacant(&mut self) -> usize {
         if let Some(slot) = self.vacant.pop() {
             return slot;
         }
-        let first = self.capacity();
-        self.chunks
-            .push(std::iter::repeat_with(|| None).take(CHUNK).collect());
-        self.vacant.extend((first + 1..first + CHUNK).rev());
-        first
+        self.table.push(None);
+        self.table.len() - 1
     }
 
     /// Puts a connection in a slot [`vacant`](Self::vacant) gave.
     fn fill(&mut self, slot: usize, parked: Parked<T>) {
-        if let Some(place) = self.place(slot) {
+        if let Some(place) = self.table.get_mut(slot) {
             *place = Some(parked);
         }
     }
@@ -424,27 +468,22 @@ impl<T> Slots<T> {
         self.vacant.push(slot);
     }
 
-    fn place(&mut self, slot: usize) -> Option<&mut Option<Parked<T>>> {
-        self.chunks.get_mut(slot / CHUNK)?.get_mut(slot % CHUNK)
-    }
-
     /// The connection in `slot`.
     fn get(&self, slot: usize) -> Option<&Parked<T>> {
-        self.chunks.get(slot / CHUNK)?.get(slot % CHUNK)?.as_ref()
+        self.table.get(slot)?.as_ref()
     }
 
     /// Takes the connection out of `slot`, which becomes vacant.
     fn take(&mut self, slot: usize) -> Option<Parked<T>> {
-        let parked = self.place(slot)?.take()?;
+        let parked = self.table.get_mut(slot)?.take()?;
         self.vacant.push(slot);
         Some(parked)
     }
 
     /// The connections held, with their slots.
     fn iter(&self) -> impl Iterator<Item = (usize, &Parked<T>)> {
-        self.chunks
+        self.table
             .iter()
-            .flat_map(|chunk| chunk.iter())
             .enumerate()
             .filter_map(|(slot, parked)| Some((slot, parked.as_ref()?)))
     }
@@ -462,10 +501,11 @@ async fn sleep_until(due: Option<Instant>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use std::io::{Read, Write};
     use std::net::{Shutdown, TcpListener};
     use std::sync::Mutex;
     use tokio::sync::mpsc::UnboundedReceiver as Rx;
+    use tokio::task::JoinHandle;
 
     /// A connected pair: (the server side, non-blocking; the client side).
     fn pair() -> (TcpStream, TcpStream) {
@@ -482,11 +522,12 @@ mod tests {
 
     fn start_lot(shutdown: ShutdownHandle) -> (LotHandle<u32>, JoinHandle<()>, Rx<Resumed>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        let (handle, task) = start(shutdown, move |parked: Box<Parked<u32>>, reason, handle| {
+        let (handle, run) = start(shutdown, move |parked: Parked<u32>, reason, handle| {
             let _ = tx.send((parked.state, reason, handle));
+            None
         })
         .unwrap();
-        (handle, task, rx)
+        (handle, tokio::spawn(run), rx)
     }
 
     fn parked(stream: TcpStream, state: u32, due: Option<Instant>) -> Box<Parked<u32>> {
@@ -494,10 +535,11 @@ mod tests {
     }
 
     #[test]
-    fn slots_grow_by_chunks_and_reuse_the_lowest_vacant_slot() {
+    fn slots_grow_one_by_one_and_reuse_the_last_freed_slot() {
+        const COUNT: usize = 130;
         let mut slots: Slots<u32> = Slots::default();
         let mut held = Vec::new();
-        for state in 0..(CHUNK as u32 + 2) {
+        for state in 0..COUNT as u32 {
             let slot = slots.vacant();
             assert_eq!(slot, state as usize, "slots are handed out in order");
             let (stream, client) = pair();
@@ -511,7 +553,7 @@ mod tests {
             );
             held.push(client);
         }
-        assert_eq!(slots.capacity(), 2 * CHUNK);
+        assert_eq!(slots.capacity(), COUNT);
         assert_eq!(slots.get(3).map(|p| p.state), Some(3));
         assert_eq!(slots.take(3).map(|p| p.state), Some(3));
         assert!(slots.take(3).is_none(), "taken once");
@@ -519,7 +561,7 @@ mod tests {
         assert_eq!(slots.vacant(), 3, "the freed slot comes back first");
         slots.release(3);
         let states: Vec<u32> = slots.iter().map(|(_, p)| p.state).collect();
-        assert_eq!(states.len(), CHUNK + 1);
+        assert_eq!(states.len(), COUNT - 1);
         assert!(slots.iter().all(|(slot, p)| slot == p.state as usize));
     }
 
@@ -576,6 +618,33 @@ mod tests {
         client.write_all(b"hello").unwrap();
         let (state, reason, _) = next(&mut rx).await;
         assert_eq!((state, reason), (1, Reason::Readable));
+    }
+
+    #[tokio::test]
+    async fn a_connection_given_back_by_on_resume_stays_parked() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let on_resume = move |mut parked: Parked<u32>, reason, handle| {
+            // Take what the peer sent, as a driver would, then keep quiet.
+            let mut buf = [0; 16];
+            while (&parked.stream).read(&mut buf).is_ok_and(|n| n > 0) {}
+            parked.state += 1;
+            let _ = tx.send((parked.state, reason, handle));
+            Some(parked)
+        };
+        let (handle, run) = start(ShutdownHandle::new(), on_resume).unwrap();
+        tokio::spawn(run);
+        let (server, mut client) = pair();
+        assert!(handle.park(parked(server, 0, None)).is_ok());
+        for round in 1..=3 {
+            client.write_all(b"ping").unwrap();
+            let (state, reason, _) = next(&mut rx).await;
+            assert_eq!(
+                (state, reason),
+                (round, Reason::Readable),
+                "kept in between"
+            );
+        }
+        nothing_within(&mut rx, Duration::from_millis(50)).await;
     }
 
     #[tokio::test]
@@ -659,8 +728,9 @@ mod tests {
         // again.
         let back = Arc::new(Mutex::new(Vec::new()));
         let keep = back.clone();
-        let mut lot = Lot::new(move |parked: Box<Parked<u32>>, _, _| {
-            keep.lock().unwrap().push(parked);
+        let mut lot = Lot::new(move |parked: Parked<u32>, _, _| {
+            keep.lock().unwrap().push(Box::new(parked));
+            None
         })
         .unwrap();
         let (tx, _rx) = mpsc::unbounded_channel();

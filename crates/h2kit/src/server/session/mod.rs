@@ -421,6 +421,11 @@ impl Session {
         self.ctx.jobs.pop_front()
     }
 
+    /// True when requests wait to be run.
+    pub fn has_jobs(&self) -> bool {
+        !self.ctx.jobs.is_empty()
+    }
+
     /// Runs a job on the calling thread and takes its response at once:
     /// for handlers that never block.
     pub fn run_inline(&mut self, job: Job, handler: &dyn Handler) {

@@ -14,16 +14,20 @@
 use super::{Phase, Session, h2};
 use crate::handler::{ConnInfo, Protocol};
 use crate::server::Shared;
+use bytes::BytesMut;
 use h2kit_proto::h2::ParkedConnection;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::task::Waker;
 use std::time::Instant;
 
-/// A quiet session, as [`Session::park`] left it. The addresses are not
-/// kept: the socket knows them, and only cleartext HTTP/2 (h2c) parks.
+/// A quiet session, as [`Session::park`] left it, or a new cleartext
+/// connection that has sent nothing yet ([`ParkedSession::fresh`]). The
+/// addresses are not kept: the socket knows them, and only cleartext
+/// connections park.
 pub(crate) struct ParkedSession {
-    conn: ParkedConnection,
+    /// The HTTP/2 state; `None` for a fresh connection.
+    conn: Option<ParkedConnection>,
     last_activity: Instant,
 }
 
@@ -90,7 +94,7 @@ impl Session {
         let info: ConnInfo = h2.info().clone();
         match h2.into_conn().park() {
             Ok(conn) => Ok(ParkedSession {
-                conn,
+                conn: Some(conn),
                 last_activity: self.last_activity,
             }),
             Err(conn) => {
@@ -101,7 +105,9 @@ impl Session {
     }
 
     /// The session again, for the peer's next bytes (or a timer), on the
-    /// connection between `peer` and `local`.
+    /// connection between `peer` and `local`; for a
+    /// [fresh](ParkedSession::fresh) connection, the session
+    /// [`Session::new`] makes for it, as of when it was accepted.
     pub fn resume(
         parked: ParkedSession,
         shared: Arc<Shared>,
@@ -109,8 +115,23 @@ impl Session {
         peer: SocketAddr,
         local: SocketAddr,
     ) -> Session {
+        let Some(conn) = parked.conn else {
+            debug_assert!(shared.tls.is_none(), "only cleartext connections park");
+            let phase = Phase::Detect(BytesMut::new());
+            let mut session = Session::with_phase(
+                shared,
+                peer,
+                local,
+                waker,
+                None,
+                phase,
+                parked.last_activity,
+            );
+            session.parking = true;
+            return session;
+        };
         let info = ConnInfo::new(peer, local, Protocol::H2c, None);
-        let h2 = h2::H2::new(parked.conn.resume(), info);
+        let h2 = h2::H2::new(conn.resume(), info);
         let mut session = Session::with_phase(
             shared,
             peer,
@@ -127,11 +148,27 @@ impl Session {
 }
 
 impl ParkedSession {
+    /// A cleartext connection accepted at `now` that has sent nothing yet:
+    /// it can wait as a parked one does, with no session, until it speaks
+    /// (or its handshake or idle deadline comes); it then
+    /// [resumes](Session::resume) as a new session.
+    pub fn fresh(now: Instant) -> ParkedSession {
+        ParkedSession {
+            conn: None,
+            last_activity: now,
+        }
+    }
+
     /// When the session must be resumed for a timer: its idle timeout, or
-    /// the protocol's keep-alive.
+    /// the protocol's keep-alive; for a fresh connection, the deadline of
+    /// its protocol detection (the `handshake_timeout`) if sooner.
     pub fn poll_timeout(&self, shared: &Shared) -> Option<Instant> {
         let idle = self.last_activity + shared.idle_timeout;
-        Some(self.conn.poll_timeout().map_or(idle, |t| t.min(idle)))
+        let other = match &self.conn {
+            Some(conn) => conn.poll_timeout(),
+            None => Some(self.last_activity + shared.handshake_timeout),
+        };
+        Some(other.map_or(idle, |t| t.min(idle)))
     }
 }
 
@@ -229,6 +266,33 @@ mod tests {
         // driver gave on resuming.
         assert_eq!(body(&events), b"h2c 127.0.0.1:5000");
         assert_eq!(session.in_flight(), 0);
+    }
+
+    #[test]
+    fn a_fresh_connection_waits_as_parked_and_resumes_as_a_new_session() {
+        let now = Instant::now();
+        let shared = small_shared();
+        let fresh = ParkedSession::fresh(now);
+        // Due when a new session would time out its protocol detection.
+        let handshake = shared.handshake_timeout.min(shared.idle_timeout);
+        assert_eq!(fresh.poll_timeout(&shared), Some(now + handshake));
+        let new = Session::new(shared.clone(), addr(), addr(), Waker::noop().clone(), now).unwrap();
+        let mut session = Session::resume(fresh, shared, Waker::noop().clone(), addr(), addr());
+        assert_eq!(session.poll_timeout(), new.poll_timeout());
+        assert!(
+            !session.should_park(now),
+            "nothing to park before the preface"
+        );
+        let mut client = Connection::client(Config::default());
+        client.handle_timeout(now);
+        settle(&mut session, &mut client, now);
+        assert!(
+            session.should_park(now),
+            "parks again after the SETTINGS exchange"
+        );
+        client.send_request(&GET, true).unwrap();
+        let events = settle(&mut session, &mut client, now);
+        assert_eq!(body(&events), b"h2c 127.0.0.1:4000");
     }
 
     #[test]
