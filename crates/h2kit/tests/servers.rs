@@ -569,62 +569,105 @@ fn silent_connections_are_closed_on_shutdown(dispatch: Dispatch) {
     join_within(t.server, Duration::from_secs(5));
 }
 
-/// Requests sent with the preface, in the same write, are answered, and
-/// so is one sent on a connection quiet since the SETTINGS exchange (the
-/// runtime takes the first turn of a new connection, and the turn of one
-/// its lot hands back, outside any task, and starts a task for the
-/// requests).
-fn requests_with_the_preface_are_answered(dispatch: Dispatch) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    // HEADERS on stream `id`, END_STREAM | END_HEADERS: GET / (static
-    // table) with :authority "test" (a literal, not indexed).
-    let get = |id: u8| -> Vec<u8> {
-        let block = [0x82, 0x86, 0x84, 0x01, 0x04, b't', b'e', b's', b't'];
-        let mut frame = vec![0, 0, block.len() as u8, 0x1, 0x5, 0, 0, 0, id];
-        frame.extend_from_slice(&block);
-        frame
-    };
-    // Reads frames until a HEADERS frame on stream `id` has come.
-    async fn response_headers(tcp: &mut TcpStream, id: u8) {
-        let mut buf = Vec::new();
-        let found = tokio::time::timeout(Duration::from_secs(5), async {
-            loop {
-                let mut rest = &buf[..];
-                while rest.len() >= 9 {
-                    let len = u32::from_be_bytes([0, rest[0], rest[1], rest[2]]) as usize;
-                    if rest[3] == 0x1 && rest[5..9] == [0, 0, 0, id] {
-                        return;
-                    }
-                    rest = &rest[(9 + len).min(rest.len())..];
+/// HEADERS on stream `id`, END_STREAM | END_HEADERS: GET / (static
+/// table) with :authority "test" (a literal, not indexed).
+fn get_frame(id: u8) -> Vec<u8> {
+    let block = [0x82, 0x86, 0x84, 0x01, 0x04, b't', b'e', b's', b't'];
+    let mut frame = vec![0, 0, block.len() as u8, 0x1, 0x5, 0, 0, 0, id];
+    frame.extend_from_slice(&block);
+    frame
+}
+
+/// Reads frames until a HEADERS frame on stream `id` has come.
+async fn response_headers(tcp: &mut TcpStream, id: u8) {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let found = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let mut rest = &buf[..];
+            while rest.len() >= 9 {
+                let len = u32::from_be_bytes([0, rest[0], rest[1], rest[2]]) as usize;
+                if rest[3] == 0x1 && rest[5..9] == [0, 0, 0, id] {
+                    return;
                 }
-                let mut chunk = [0; 4096];
-                let n = tcp.read(&mut chunk).await.unwrap();
-                assert!(n > 0, "closed before the response");
-                buf.extend_from_slice(&chunk[..n]);
+                rest = &rest[(9 + len).min(rest.len())..];
             }
-        });
-        found.await.expect("the response in time");
-    }
-    let t = start(dispatch, false);
-    let addr = t.server.local_addr();
-    run(async move {
-        let mut conns = Vec::new();
-        for _ in 0..10 {
-            let mut tcp = TcpStream::connect(addr).await.unwrap();
-            let mut hello = QUIET_HELLO.to_vec();
-            hello.extend_from_slice(&get(1));
-            tcp.write_all(&hello).await.unwrap();
-            response_headers(&mut tcp, 1).await;
-            conns.push(tcp);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        for tcp in &mut conns {
-            tcp.write_all(&get(3)).await.unwrap();
-            response_headers(tcp, 3).await;
+            let mut chunk = [0; 4096];
+            let n = tcp.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "closed before the response");
+            buf.extend_from_slice(&chunk[..n]);
         }
     });
+    found.await.expect("the response in time");
+}
+
+/// On ten connections: a request sent with the preface, in the same
+/// write, then, after `pause`, a second one; each answer awaited.
+async fn request_with_the_preface_then_after(addr: SocketAddr, pause: Duration) {
+    use tokio::io::AsyncWriteExt;
+    let mut conns = Vec::new();
+    for _ in 0..10 {
+        let mut tcp = TcpStream::connect(addr).await.unwrap();
+        let mut hello = QUIET_HELLO.to_vec();
+        hello.extend_from_slice(&get_frame(1));
+        tcp.write_all(&hello).await.unwrap();
+        response_headers(&mut tcp, 1).await;
+        conns.push(tcp);
+    }
+    tokio::time::sleep(pause).await;
+    for tcp in &mut conns {
+        tcp.write_all(&get_frame(3)).await.unwrap();
+        response_headers(tcp, 3).await;
+    }
+}
+
+/// Requests sent with the preface, in the same write, are answered, and
+/// so is one sent on a connection quiet since (the runtime takes the first
+/// turn of a new connection, and the turn of one its lot hands back,
+/// outside any task, and starts a task for the requests).
+fn requests_with_the_preface_are_answered(dispatch: Dispatch) {
+    let t = start_with(dispatch, false, |config| {
+        config.h2.idle_trim_delay = Duration::from_millis(50)
+    });
+    let addr = t.server.local_addr();
+    run(request_with_the_preface_then_after(
+        addr,
+        Duration::from_millis(300),
+    ));
     t.server.shutdown(Duration::from_secs(1));
     join_within(t.server, Duration::from_secs(5));
+}
+
+/// The runtime calls even a handler that never blocks in the connections'
+/// tasks on its workers, also for requests that arrive in a turn it takes
+/// outside any task (a new connection's first, or a parked one's): that
+/// turn runs on one thread for all connections.
+#[test]
+fn runtime_requests_run_on_the_workers_whatever_the_handler() {
+    let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap());
+    config.dispatch = Dispatch::Runtime;
+    config.workers = Some(2);
+    config.h2.idle_trim_delay = Duration::from_millis(50);
+    let threads = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = threads.clone();
+    let handler = h2kit::nonblocking(move |_req| {
+        let name = std::thread::current().name().map(String::from);
+        seen.lock().unwrap().push(name);
+        http::Response::new(Body::from("ok"))
+    });
+    let server = Server::start(config, handler).unwrap();
+    let addr = server.local_addr();
+    run(request_with_the_preface_then_after(
+        addr,
+        Duration::from_millis(300),
+    ));
+    server.shutdown(Duration::from_secs(1));
+    join_within(server, Duration::from_secs(5));
+    let threads = threads.lock().unwrap();
+    assert_eq!(threads.len(), 20);
+    for name in threads.iter() {
+        assert_eq!(name.as_deref(), Some("h2kit-rt"), "{threads:?}");
+    }
 }
 
 /// The models that park quiet connections: what parking must not change.

@@ -444,6 +444,8 @@ fn turn_and_sort(
     mut session: Session,
     shared: &Shared,
 ) -> Outcome {
+    // Requests wait as jobs, whatever the handler, for the task.
+    session.defer_requests(true);
     let failed = take_input(&conn.stream, &mut session, shared);
     let step = if !failed && session.has_jobs() {
         Step::Wait(None)
@@ -458,6 +460,8 @@ fn turn_and_sort(
         },
         Step::Wait(_) => Box::new(session),
     };
+    let mut session = session;
+    session.defer_requests(false);
     match conn.register() {
         Ok(conn) => Outcome::Busy(conn, session),
         Err(err) => {

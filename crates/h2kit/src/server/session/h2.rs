@@ -206,7 +206,7 @@ impl H2 {
                 if let Some(pusher) = pusher {
                     request.extensions_mut().insert(pusher);
                 }
-                if ctx.shared.handler.may_block() {
+                if ctx.shared.handler.may_block() || ctx.defer_requests {
                     ctx.jobs.push_back(Job {
                         request,
                         responder: Responder::new(ctx.mailbox.clone(), id),

@@ -109,6 +109,9 @@ pub(crate) struct Ctx {
     waker: Waker,
     mailbox: Arc<Mailbox>,
     jobs: VecDeque<Job>,
+    /// Requests wait in `jobs` even for a handler that never blocks (see
+    /// [`Session::defer_requests`]).
+    defer_requests: bool,
 }
 
 enum Phase {
@@ -208,6 +211,7 @@ impl Session {
                 shared,
                 waker,
                 jobs: VecDeque::new(),
+                defer_requests: false,
             },
             peer,
             local,
@@ -419,6 +423,18 @@ impl Session {
     /// The next request to run, if any.
     pub fn next_job(&mut self) -> Option<Job> {
         self.ctx.jobs.pop_front()
+    }
+
+    /// While `defer` holds, requests wait as jobs ([`next_job`],
+    /// [`dispatch_jobs`]) even for a handler that never blocks, which is
+    /// otherwise called as soon as a request arrives. The runtime takes
+    /// some turns on one thread for all connections, and leaves requests
+    /// to the connections' tasks on the workers.
+    ///
+    /// [`next_job`]: Session::next_job
+    /// [`dispatch_jobs`]: Session::dispatch_jobs
+    pub fn defer_requests(&mut self, defer: bool) {
+        self.ctx.defer_requests = defer;
     }
 
     /// True when requests wait to be run.
