@@ -176,17 +176,20 @@ async fn accept_loop(
     while connections.join_next().await.is_some() {}
 }
 
-/// Reads into `session` with `read` until the socket has nothing more or
-/// the session wants no more; true when the socket failed.
-fn read_available(
-    mut read: impl FnMut(&mut [u8]) -> io::Result<usize>,
-    session: &mut Session,
-    buf: &mut [u8],
-) -> bool {
+/// Reads into `session` from `socket` until the socket has nothing more
+/// or the session wants no more; true when the socket failed.
+fn read_available(socket: &impl Socket, session: &mut Session, buf: &mut [u8]) -> bool {
     while session.wants_read() {
-        match read(buf) {
+        match socket.read_now(buf) {
             Ok(0) => session.on_eof(),
-            Ok(n) => session.on_read(&buf[..n], Instant::now()),
+            Ok(n) => {
+                session.on_read(&buf[..n], Instant::now());
+                // A short read emptied the socket: skip the read that
+                // would only say so, where the socket can note it.
+                if n < buf.len() && socket.note_drained() {
+                    break;
+                }
+            }
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
             Err(_) => return true,
@@ -640,11 +643,26 @@ trait Socket {
     fn read_now(&self, buf: &mut [u8]) -> io::Result<usize>;
     /// As much of `bufs` as the socket takes now.
     fn write_now(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize>;
+    /// Notes that a read just emptied the socket, as `WouldBlock` would
+    /// have, so the next wait is for new data; false when this socket
+    /// cannot, and the reading must go on until `WouldBlock`.
+    fn note_drained(&self) -> bool;
 }
 
 impl Socket for TcpStream {
     fn read_now(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.try_read(buf)
+    }
+
+    /// Clears tokio's read readiness, as a `WouldBlock` from a read does
+    /// (without the system call that would return it). Data that arrives
+    /// later makes the socket ready again; readiness the reactor saw
+    /// after the read began, and the peer's FIN, are not cleared.
+    fn note_drained(&self) -> bool {
+        let _ = self.try_io(Interest::READABLE, || {
+            Err::<(), _>(io::ErrorKind::WouldBlock.into())
+        });
+        true
     }
 
     fn write_now(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
@@ -660,6 +678,12 @@ impl Socket for std::net::TcpStream {
 
     fn write_now(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         (&*self).write_vectored(bufs)
+    }
+
+    /// Nothing watches this socket's readiness: reading goes on until
+    /// `WouldBlock`, as the lot's poll must find the socket drained.
+    fn note_drained(&self) -> bool {
+        false
     }
 }
 
@@ -692,7 +716,7 @@ fn take_input(socket: &impl Socket, session: &mut Session, shared: &Shared) -> b
     if session.poll_timeout().is_some_and(|t| t <= now) {
         session.handle_timeout(now);
     }
-    READ_SCRATCH.with_borrow_mut(|buf| read_available(|b| socket.read_now(b), session, buf))
+    READ_SCRATCH.with_borrow_mut(|buf| read_available(socket, session, buf))
 }
 
 /// The last part of a [`turn`], once the jobs are handed out: encodes
