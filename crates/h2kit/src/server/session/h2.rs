@@ -1,5 +1,5 @@
 //! One HTTP/2 connection's streams as the driver sees them: each request
-//! becomes a [`Job`](super::Job) with a body fed from DATA frames, and each
+//! becomes a [`Job`] with a body fed from DATA frames, and each
 //! response body is moved into the core as its send buffer frees up.
 
 use super::convert;

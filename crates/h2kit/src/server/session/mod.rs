@@ -12,7 +12,7 @@
 //!    worker, or inline with [`run_inline`](Session::run_inline) for a
 //!    handler that never blocks;
 //! 3. [`flush`](Session::flush) moves responses and body chunks into the
-//!    core and encodes what is ready; [`output`](Session::output) is what
+//!    core and encodes what is ready; [`output_slices`](Session::output_slices) is what
 //!    to write, [`consume_output`](Session::consume_output) drops what was
 //!    written;
 //! 4. the session's waker (given at creation) fires when a handler answers
