@@ -168,6 +168,47 @@ fn rfc9112_7_1_chunked_upload_after_100_continue(dispatch: Dispatch) {
     shut_down(t);
 }
 
+/// A body that arrives in many small writes while the server is busy
+/// with the earlier ones: no arrival may be missed (a server that
+/// stops reading at a short read must not lose the readiness of data
+/// that came meanwhile). Sixteen uploads at once, each in 400 writes.
+fn a_body_trickling_in_is_read_to_the_end(dispatch: Dispatch) {
+    let t = start(dispatch, false);
+    let uploads = if matches!(dispatch, Dispatch::Single) {
+        1
+    } else {
+        16
+    };
+    let clients: Vec<_> = (0..uploads)
+        .map(|_| {
+            let mut c = connect(&t);
+            std::thread::spawn(move || {
+                c.send(
+                    b"POST /upload-size HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
+                );
+                let mut writer = c.io.try_clone().unwrap();
+                let sender = std::thread::spawn(move || {
+                    for piece in pattern(400 * 1000).chunks(1000) {
+                        let mut chunk = format!("{:x}\r\n", piece.len()).into_bytes();
+                        chunk.extend_from_slice(piece);
+                        chunk.extend_from_slice(b"\r\n");
+                        writer.write_all(&chunk).unwrap();
+                    }
+                    writer.write_all(b"0\r\n\r\n").unwrap();
+                });
+                let got = c.responses(1);
+                sender.join().unwrap();
+                assert_eq!(got[0].status, Some(200));
+                assert_eq!(got[0].body, b"400000");
+            })
+        })
+        .collect();
+    for client in clients {
+        client.join().unwrap();
+    }
+    shut_down(t);
+}
+
 /// RFC 9112 §9.3: an HTTP/1.0 request without keep-alive is answered, then
 /// the connection closes; a response of unknown length to an HTTP/1.0
 /// client is delimited by the close (§6.3), never chunked.
@@ -310,6 +351,7 @@ fn graceful_shutdown_finishes_the_http11_request(dispatch: Dispatch) {
 tests_per_model!(
     rfc9112_9_3_2_pipelined_requests_are_answered_in_order,
     rfc9112_7_1_chunked_upload_after_100_continue,
+    a_body_trickling_in_is_read_to_the_end,
     rfc9112_9_3_http10_closes_after_the_response,
     rfc9112_6_3_smuggling_shape_gets_400_and_close,
     rfc7540_3_2_upgrade_h2c_answers_on_stream_1,

@@ -185,8 +185,8 @@ fn read_available(socket: &impl Socket, session: &mut Session, buf: &mut [u8]) -
             Ok(n) => {
                 session.on_read(&buf[..n], Instant::now());
                 // A short read emptied the socket: skip the read that
-                // would only say so, where the socket can note it.
-                if n < buf.len() && socket.note_drained() {
+                // would only say so, where the socket noted it.
+                if n < buf.len() && socket.notes_short_reads() {
                     break;
                 }
             }
@@ -643,30 +643,45 @@ trait Socket {
     fn read_now(&self, buf: &mut [u8]) -> io::Result<usize>;
     /// As much of `bufs` as the socket takes now.
     fn write_now(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize>;
-    /// Notes that a read just emptied the socket, as `WouldBlock` would
-    /// have, so the next wait is for new data; false when this socket
-    /// cannot, and the reading must go on until `WouldBlock`.
-    fn note_drained(&self) -> bool;
+    /// True when a short read from [`read_now`](Socket::read_now) counts
+    /// as the socket found empty, as `WouldBlock` would: the next wait is
+    /// then for new data, and the reading may stop there. False when the
+    /// reading must go on until `WouldBlock`.
+    fn notes_short_reads(&self) -> bool;
 }
 
 impl Socket for TcpStream {
+    /// A short read clears tokio's read readiness, as a `WouldBlock`
+    /// does, without the system call that would return it. The read runs
+    /// inside `try_io`, whose readiness snapshot is taken before it: an
+    /// event the reactor records during or after the read has a newer
+    /// tick and is not cleared, so data that arrives meanwhile still
+    /// wakes the task. (Clearing after the read returned could drop such
+    /// an event, and with edge-triggered polling it would not come again.)
     fn read_now(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.try_read(buf)
-    }
-
-    /// Clears tokio's read readiness, as a `WouldBlock` from a read does
-    /// (without the system call that would return it). Data that arrives
-    /// later makes the socket ready again; readiness the reactor saw
-    /// after the read began, and the peer's FIN, are not cleared.
-    fn note_drained(&self) -> bool {
-        let _ = self.try_io(Interest::READABLE, || {
-            Err::<(), _>(io::ErrorKind::WouldBlock.into())
+        let mut read = None;
+        let result = self.try_io(Interest::READABLE, || {
+            let n = self.try_read(buf)?;
+            read = Some(n);
+            if n > 0 && n < buf.len() {
+                // Not an error: tells `try_io` to clear readiness.
+                Err(io::ErrorKind::WouldBlock.into())
+            } else {
+                Ok(n)
+            }
         });
-        true
+        match read {
+            Some(n) => Ok(n),
+            None => result,
+        }
     }
 
     fn write_now(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         self.try_write_vectored(bufs)
+    }
+
+    fn notes_short_reads(&self) -> bool {
+        true
     }
 }
 
@@ -680,9 +695,9 @@ impl Socket for std::net::TcpStream {
         (&*self).write_vectored(bufs)
     }
 
-    /// Nothing watches this socket's readiness: reading goes on until
-    /// `WouldBlock`, as the lot's poll must find the socket drained.
-    fn note_drained(&self) -> bool {
+    /// Nothing here tracks this socket's readiness: reading goes on until
+    /// `WouldBlock`, so the lot's poll finds the socket drained.
+    fn notes_short_reads(&self) -> bool {
         false
     }
 }
