@@ -674,55 +674,14 @@ fn runtime_requests_run_on_the_workers_whatever_the_handler() {
 mod parking {
     use super::*;
 
-    #[test]
-    fn runtime_requests_with_the_preface_are_answered() {
-        requests_with_the_preface_are_answered(Dispatch::Runtime);
-    }
-
-    #[test]
-    fn event_loop_requests_with_the_preface_are_answered() {
-        requests_with_the_preface_are_answered(Dispatch::EventLoop);
-    }
-
-    #[test]
-    fn runtime_a_connection_silent_at_first_is_served_or_timed_out() {
-        a_connection_silent_at_first_is_served_or_timed_out(Dispatch::Runtime);
-    }
-
-    #[test]
-    fn event_loop_a_connection_silent_at_first_is_served_or_timed_out() {
-        a_connection_silent_at_first_is_served_or_timed_out(Dispatch::EventLoop);
-    }
-
-    #[test]
-    fn runtime_silent_connections_are_closed_on_shutdown() {
-        silent_connections_are_closed_on_shutdown(Dispatch::Runtime);
-    }
-
-    #[test]
-    fn event_loop_silent_connections_are_closed_on_shutdown() {
-        silent_connections_are_closed_on_shutdown(Dispatch::EventLoop);
-    }
-
-    #[test]
-    fn runtime_quiet_connections_get_goaway_on_shutdown() {
-        quiet_connections_get_goaway_on_shutdown(Dispatch::Runtime);
-    }
-
-    #[test]
-    fn event_loop_quiet_connections_get_goaway_on_shutdown() {
-        quiet_connections_get_goaway_on_shutdown(Dispatch::EventLoop);
-    }
-
-    #[test]
-    fn runtime_a_quiet_connection_is_closed_after_the_idle_timeout() {
-        a_quiet_connection_is_closed_after_the_idle_timeout(Dispatch::Runtime);
-    }
-
-    #[test]
-    fn event_loop_a_quiet_connection_is_closed_after_the_idle_timeout() {
-        a_quiet_connection_is_closed_after_the_idle_timeout(Dispatch::EventLoop);
-    }
+    tests_per_model!(
+        for event_loop = Dispatch::EventLoop, runtime = Dispatch::Runtime;
+        requests_with_the_preface_are_answered,
+        a_connection_silent_at_first_is_served_or_timed_out,
+        silent_connections_are_closed_on_shutdown,
+        quiet_connections_get_goaway_on_shutdown,
+        a_quiet_connection_is_closed_after_the_idle_timeout,
+    );
 }
 
 tests_per_model!(

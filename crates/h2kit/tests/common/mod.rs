@@ -168,14 +168,25 @@ pub fn tls_client_config(cert_der: &[u8], alpn: &[&[u8]]) -> Arc<rustls::ClientC
 /// Makes one `#[test]` per dispatch model for each function named, each
 /// called with its model: `tests_per_model!(a, b)` gives `single::a`,
 /// `thread::a`, `event_loop::a`, `runtime::a`, and the same for `b`.
+/// `tests_per_model!(for event_loop = Dispatch::EventLoop; a)` makes them
+/// for the models named only.
 macro_rules! tests_per_model {
-    ($($test:ident),* $(,)?) => {
-        tests_per_model!(@model single, Dispatch::Single, $($test),*);
-        tests_per_model!(@model thread, Dispatch::Thread, $($test),*);
-        tests_per_model!(@model event_loop, Dispatch::EventLoop, $($test),*);
-        tests_per_model!(@model runtime, Dispatch::Runtime, $($test),*);
+    (for $($model:ident = $dispatch:expr),+; $($test:ident),* $(,)?) => {
+        tests_per_model!(@models [$($model = $dispatch),+] ($($test),*));
     };
-    (@model $model:ident, $dispatch:expr, $($test:ident),*) => {
+    ($($test:ident),* $(,)?) => {
+        tests_per_model!(
+            for single = Dispatch::Single,
+            thread = Dispatch::Thread,
+            event_loop = Dispatch::EventLoop,
+            runtime = Dispatch::Runtime;
+            $($test),*
+        );
+    };
+    (@models [$($model:ident = $dispatch:expr),+] $tests:tt) => {
+        $(tests_per_model!(@model $model, $dispatch, $tests);)+
+    };
+    (@model $model:ident, $dispatch:expr, ($($test:ident),*)) => {
         mod $model {
             use super::*;
             $(
