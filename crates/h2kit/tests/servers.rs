@@ -479,10 +479,7 @@ fn quiet_connections_get_goaway_on_shutdown(dispatch: Dispatch) {
         for _ in 0..20 {
             conns.push(quiet_h2c(addr).await);
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        handle.shutdown(Duration::from_secs(1));
-        for mut tcp in conns {
-            let frames = frames_until_closed(&mut tcp, Duration::from_secs(5)).await;
+        for frames in frames_after_shutdown(&handle, conns).await {
             assert!(
                 frames.contains(&GOAWAY),
                 "GOAWAY before the close: {frames:?}"
@@ -490,6 +487,22 @@ fn quiet_connections_get_goaway_on_shutdown(dispatch: Dispatch) {
         }
     });
     join_within(t.server, Duration::from_secs(5));
+}
+
+/// Lets `conns` settle (park, where the model parks), shuts the server
+/// down, and returns the types of the frames each connection got before
+/// it was closed.
+async fn frames_after_shutdown(
+    handle: &h2kit::server::ShutdownHandle,
+    conns: Vec<TcpStream>,
+) -> Vec<Vec<u8>> {
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    handle.shutdown(Duration::from_secs(1));
+    let mut all = Vec::new();
+    for mut tcp in conns {
+        all.push(frames_until_closed(&mut tcp, Duration::from_secs(5)).await);
+    }
+    all
 }
 
 /// A connection quiet since the SETTINGS exchange is still closed, with a
@@ -559,10 +572,7 @@ fn silent_connections_are_closed_on_shutdown(dispatch: Dispatch) {
         for _ in 0..20 {
             conns.push(TcpStream::connect(addr).await.unwrap());
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        handle.shutdown(Duration::from_secs(1));
-        for mut tcp in conns {
-            let frames = frames_until_closed(&mut tcp, Duration::from_secs(5)).await;
+        for frames in frames_after_shutdown(&handle, conns).await {
             assert!(frames.is_empty(), "nothing sent: {frames:?}");
         }
     });

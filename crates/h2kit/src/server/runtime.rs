@@ -236,26 +236,47 @@ impl Conn {
 }
 
 impl<S> Conn<S> {
-    /// The same connection on another form of its socket.
-    fn map_stream<T>(self, f: impl FnOnce(S) -> io::Result<T>) -> io::Result<Conn<T>> {
-        Ok(Conn {
-            stream: f(self.stream)?,
+    /// A connection on `stream`, with a fresh waker for its session and
+    /// the shutdown signal to wake its task with.
+    fn new(
+        stream: S,
+        peer: SocketAddr,
+        local: SocketAddr,
+        lot: Option<LotHandle<ParkedSession>>,
+        use_lot: bool,
+    ) -> Conn<S> {
+        let notify = Arc::new(Notify::new());
+        let waker = Waker::from(Arc::new(NotifyWake(notify.clone())));
+        Conn {
+            stream,
+            peer,
+            local,
+            notify,
+            waker,
+            lot,
+            use_lot,
+        }
+    }
+
+    /// The same connection on `stream` instead, and the socket it had.
+    fn replace_stream<T>(self, stream: T) -> (S, Conn<T>) {
+        let conn = Conn {
+            stream,
             peer: self.peer,
             local: self.local,
             notify: self.notify,
             waker: self.waker,
             lot: self.lot,
             use_lot: self.use_lot,
-        })
+        };
+        (self.stream, conn)
     }
-}
 
-/// The waker a connection's session and the shutdown signal wake its
-/// task with.
-fn conn_waker() -> (Arc<Notify>, Waker) {
-    let notify = Arc::new(Notify::new());
-    let waker = Waker::from(Arc::new(NotifyWake(notify.clone())));
-    (notify, waker)
+    /// The same connection on another form of its socket.
+    fn map_stream<T>(self, f: impl FnOnce(S) -> io::Result<T>) -> io::Result<Conn<T>> {
+        let (stream, rest) = self.replace_stream(());
+        Ok(rest.replace_stream(f(stream)?).1)
+    }
 }
 
 /// Serves a freshly accepted connection.
@@ -265,12 +286,13 @@ async fn serve(
     shared: Arc<Shared>,
     lot: Option<LotHandle<ParkedSession>>,
 ) {
-    let (notify, waker) = conn_waker();
     let local = stream.local_addr().unwrap_or(peer);
+    let use_lot = lot.is_some();
+    let conn = Conn::new(stream, peer, local, lot, use_lot);
     // Boxed: the task's future stays small, and a parked connection
     // drops the session entirely.
-    let mut session = match Session::new(shared.clone(), peer, local, waker.clone(), Instant::now())
-    {
+    let waker = conn.waker.clone();
+    let mut session = match Session::new(shared.clone(), peer, local, waker, Instant::now()) {
         Ok(session) => Box::new(session),
         Err(err) => {
             tracing::warn!(%err, "cannot start a session");
@@ -278,16 +300,6 @@ async fn serve(
         }
     };
     session.allow_parking();
-    let use_lot = lot.is_some();
-    let conn = Conn {
-        stream,
-        peer,
-        local,
-        notify,
-        waker,
-        lot,
-        use_lot,
-    };
     drive(conn, session, shared).await;
 }
 
@@ -307,17 +319,8 @@ fn resume_here(
     let unknown = SocketAddr::from(([0, 0, 0, 0], 0));
     let peer = stream.peer_addr().unwrap_or(unknown);
     let local = stream.local_addr().unwrap_or(unknown);
-    let (notify, waker) = conn_waker();
-    let session = Session::resume(state, shared.clone(), waker.clone(), peer, local);
-    let conn = Conn {
-        stream,
-        peer,
-        local,
-        notify,
-        waker,
-        lot: Some(lot),
-        use_lot: reason != Reason::Refused,
-    };
+    let conn = Conn::new(stream, peer, local, Some(lot), reason != Reason::Refused);
+    let session = Session::resume(state, shared.clone(), conn.waker.clone(), peer, local);
     // The turn also has to come before tokio takes the socket: a new
     // tokio registration knows of no readiness until the reactor's next
     // turn, and its reads say WouldBlock without trying until then (the
@@ -378,17 +381,8 @@ fn start_here(
             Err(parked) => (stream, state) = (parked.stream, parked.state),
         }
     }
-    let (notify, waker) = conn_waker();
-    let session = Session::resume(state, shared.clone(), waker.clone(), peer, local);
-    let conn = Conn {
-        stream,
-        peer,
-        local,
-        notify,
-        waker,
-        lot: Some(lot.clone()),
-        use_lot: true,
-    };
+    let conn = Conn::new(stream, peer, local, Some(lot.clone()), true);
+    let session = Session::resume(state, shared.clone(), conn.waker.clone(), peer, local);
     let task = match turn_outside(conn, session, shared) {
         Outcome::Closed => None,
         Outcome::Busy(conn, session) => Some((conn, session)),
@@ -455,7 +449,7 @@ fn turn_and_sort(
     } else {
         give_output(&conn.stream, &mut session, failed)
     };
-    let session = match step {
+    let mut session = match step {
         Step::Done => return Outcome::Closed,
         Step::Park => match session.park() {
             Ok(state) => return Outcome::Quiet(conn, state),
@@ -463,7 +457,6 @@ fn turn_and_sort(
         },
         Step::Wait(_) => Box::new(session),
     };
-    let mut session = session;
     session.defer_requests(false);
     match conn.register() {
         Ok(conn) => Outcome::Busy(conn, session),
@@ -511,13 +504,11 @@ async fn drive(mut conn: Conn, mut session: Box<Session>, shared: Arc<Shared>) {
                 continue;
             }
         };
-        if conn.use_lot {
-            match hand_to_lot(conn, parked, &shared) {
-                None => return,
-                Some((kept, state)) => {
-                    conn = kept;
-                    parked = state;
-                }
+        match hand_to_lot(conn, parked, &shared) {
+            None => return,
+            Some((kept, state)) => {
+                conn = kept;
+                parked = state;
             }
         }
         // Quiet, and kept here: wait for the peer, a timer or the
@@ -582,28 +573,13 @@ fn park_in_lot(
         _ => return Some((conn, state)),
     };
     let due = state.poll_timeout(shared);
-    let Conn {
-        stream,
-        peer,
-        local,
-        notify,
-        waker,
-        lot: guard,
-        ..
-    } = conn;
+    let (stream, rest) = conn.replace_stream(());
     match lot.park(Box::new(Parked { stream, state, due })) {
         Ok(()) => None,
         Err(parked) => {
             let Parked { stream, state, .. } = *parked;
-            let conn = Conn {
-                stream,
-                peer,
-                local,
-                notify,
-                waker,
-                lot: guard,
-                use_lot: false,
-            };
+            let (_, mut conn) = rest.replace_stream(stream);
+            conn.use_lot = false;
             Some((conn, state))
         }
     }

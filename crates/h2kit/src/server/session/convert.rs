@@ -161,7 +161,7 @@ impl Converter {
 /// costs an allocation (and later a free) to become a `HeaderName`; a
 /// clone of a remembered one shares its bytes.
 #[derive(Default)]
-pub(crate) struct NameCache {
+struct NameCache {
     names: HashSet<KnownName, BuildHasherDefault<NameHasher>>,
 }
 
@@ -172,7 +172,7 @@ impl NameCache {
     const MAX_NAMES: usize = 64;
 
     /// `raw` as a `HeaderName`.
-    pub fn get(&mut self, raw: &[u8]) -> Result<HeaderName, Unrepresentable> {
+    fn get(&mut self, raw: &[u8]) -> Result<HeaderName, Unrepresentable> {
         if let Some(known) = self.names.get(raw) {
             return Ok(known.0.clone());
         }

@@ -115,33 +115,30 @@ impl Session {
         peer: SocketAddr,
         local: SocketAddr,
     ) -> Session {
-        let Some(conn) = parked.conn else {
-            debug_assert!(shared.tls.is_none(), "only cleartext connections park");
-            let phase = Phase::Detect(BytesMut::new());
-            let mut session = Session::with_phase(
-                shared,
-                peer,
-                local,
-                waker,
-                None,
-                phase,
-                parked.last_activity,
-            );
-            session.parking = true;
-            return session;
+        let phase = match parked.conn {
+            Some(conn) => {
+                let info = ConnInfo::new(peer, local, Protocol::H2c, None);
+                Phase::H2(Box::new(h2::H2::new(conn.resume(), info)))
+            }
+            None => {
+                debug_assert!(shared.tls.is_none(), "only cleartext connections park");
+                Phase::Detect(BytesMut::new())
+            }
         };
-        let info = ConnInfo::new(peer, local, Protocol::H2c, None);
-        let h2 = h2::H2::new(conn.resume(), info);
         let mut session = Session::with_phase(
             shared,
             peer,
             local,
             waker,
             None,
-            Phase::H2(Box::new(h2)),
+            phase,
             parked.last_activity,
         );
-        session.handshake_deadline = None;
+        if let Phase::H2(_) = session.phase {
+            // The preface came long ago; only a fresh connection still
+            // has its protocol detection to finish in time.
+            session.handshake_deadline = None;
+        }
         session.parking = true;
         session
     }
