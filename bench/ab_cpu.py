@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Server CPU per request, A against B, interleaved: the quick check for a
+change to the hot path.
+
+The lab (`run_lab.py`) reads CPU time in clock ticks, which is too coarse
+to see a 3% change in a few rounds. This script reads each server's
+scheduler time in nanoseconds (`/proc/PID/task/*/schedstat`) around every
+h2load run, interleaves the servers round by round, and prints medians:
+
+    python3 bench/ab_cpu.py --rounds 11 \\
+        base=/tmp/h2kit-base new=target/release/h2kit h2o
+
+A `LABEL=PATH` argument is an h2kit binary started with `serve` on the
+dispatch model `--dispatch` (default event-loop) with `--workers`
+(default 1), or on the model given as `LABEL=PATH@MODEL` (`@runtime-w2`:
+the runtime with two workers); any other name is a lab
+server (`h2o`, `hyper`, `nghttpd`, ...). Besides the medians, it prints
+each server's CPU relative to the first server's, as the median of the
+ratios within each round: the steadier figure on a noisy host. `--h2load` sets the load
+(default `-n 200000 -c 100 -m 10`), `--tls` runs it over TLS, and
+`--header` adds request fields (as `h2load -H`) for header-heavy runs.
+"""
+
+import argparse
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from labutil import Process, descendants, free_port  # noqa: E402
+from run_lab import Server, make_cert  # noqa: E402
+
+
+def schedstat_ns(pid):
+    """Nanoseconds on CPU of pid's threads and its descendants' threads."""
+    total = 0
+    for p in descendants(pid):
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                total += int(Path(f"/proc/{p}/task/{task}/schedstat").read_text().split()[0])
+        except OSError:
+            pass
+    return total
+
+
+class Binary(Process):
+    """`PATH serve` on a free port, pinned like the lab's h2kit servers."""
+
+    def __init__(self, label, path, dispatch, workers, workdir, cert):
+        port = free_port()
+        cmd = [path, "serve", "--addr", f"127.0.0.1:{port}", "--dispatch", dispatch]
+        threads = 1
+        if dispatch == "runtime":
+            cmd += ["--workers", str(workers)]
+            threads = workers
+        if cert:
+            cmd += ["--cert", cert[0], "--key", cert[1]]
+        self.tls = cert is not None
+        super().__init__(label, cmd, port, threads, workdir)
+
+    def url(self):
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/hello"
+
+
+def run_load(server, load, headers):
+    cmd = ["taskset", "-c", "1", "h2load", *shlex.split(load)]
+    for header in headers:
+        cmd += ["-H", header]
+    cmd.append(server.url())
+    before = schedstat_ns(server.pid)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600).stdout
+    used = schedstat_ns(server.pid) - before
+    n = int(shlex.split(load)[shlex.split(load).index("-n") + 1])
+    if f"{n} succeeded" not in out:
+        raise RuntimeError(f"{server.label}: not every request succeeded\n{out}")
+    rate = float(out.split("req/s")[0].rsplit(",", 1)[1])
+    return used / n, rate
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("servers", nargs="+", help="LABEL=PATH (an h2kit binary) or a lab server name")
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--h2load", default="-n 200000 -c 100 -m 10")
+    ap.add_argument("--dispatch", default="event-loop")
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--tls", action="store_true")
+    ap.add_argument("--header", action="append", default=[], help="a request field, as h2load -H")
+    args = ap.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="h2kit-ab-")
+    root = Path(workdir) / "root"
+    root.mkdir()
+    (root / "12b.txt").write_text("hello world\n")
+    cert = make_cert(workdir) if args.tls else None
+    servers = []
+    try:
+        for spec in args.servers:
+            if "=" in spec:
+                label, path = spec.split("=", 1)
+                dispatch, workers = args.dispatch, args.workers
+                if "@" in path:  # PATH@MODEL or PATH@runtime-wN
+                    path, dispatch = path.split("@", 1)
+                    if "-w" in dispatch:
+                        dispatch, n = dispatch.split("-w", 1)
+                        workers = int(n)
+                servers.append(Binary(label, path, dispatch, workers, workdir, cert))
+            else:
+                servers.append(Server(spec, root, workdir, cert))
+        results = {s.label: [] for s in servers}
+        for s in servers:  # warm-up, not counted
+            run_load(s, args.h2load, args.header)
+        for r in range(args.rounds):
+            for s in servers:
+                results[s.label].append(run_load(s, args.h2load, args.header))
+            line = "  ".join(f"{label} {rows[-1][0]:,.0f}" for label, rows in results.items())
+            print(f"round {r + 1}: ns/request {line}", flush=True)
+        print(f"medians of {args.rounds} rounds, {args.h2load}{' TLS' if args.tls else ''}:")
+        first = next(iter(results.values()))
+        for label, rows in results.items():
+            ns = statistics.median(row[0] for row in rows)
+            rate = statistics.median(row[1] for row in rows)
+            # The host's slow and fast phases last longer than a round, so
+            # the ratio within each round is steadier than the medians.
+            paired = statistics.median(row[0] / base[0] for row, base in zip(rows, first))
+            print(f"  {label:24} {ns:8,.0f} ns of server CPU per request  {rate:10,.0f} req/s"
+                  f"  CPU {paired:.3f}x the first's, round by round")
+    finally:
+        for s in servers:
+            s.stop()
+
+
+if __name__ == "__main__":
+    main()
