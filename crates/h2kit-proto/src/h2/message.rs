@@ -66,6 +66,11 @@ impl HeadPool {
         heads.push(head);
     }
 
+    /// True when no head is kept.
+    pub fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(|heads| heads.is_empty())
+    }
+
     /// True when the pool has allocated anything.
     pub fn holds_memory(&self) -> bool {
         self.0.is_some()

@@ -17,7 +17,9 @@ mod stream;
 
 pub use config::{Config, FlowControl, LifecycleEvents};
 pub use connection::decode_http2_settings;
-pub use connection::{Connection, PREFACE, ParkedConnection, PeerSettings, Role, StreamIdHasher};
+pub use connection::{
+    Connection, PREFACE, ParkedConnection, PeerSettings, Role, Scratch, StreamIdHasher,
+};
 pub use error::{ConnectionError, UserError};
 pub use event::{Event, Initiator};
 pub use flow::{DEFAULT_WINDOW, MAX_WINDOW};

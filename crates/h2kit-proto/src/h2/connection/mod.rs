@@ -15,6 +15,7 @@ mod autotune;
 mod park;
 mod push;
 mod recv;
+mod scratch;
 mod send;
 mod settings;
 mod streams;
@@ -37,6 +38,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 pub use park::ParkedConnection;
+pub use scratch::Scratch;
 pub use settings::{PeerSettings, decode_http2_settings};
 pub use streams::StreamIdHasher;
 use streams::StreamMap;

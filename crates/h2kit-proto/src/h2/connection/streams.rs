@@ -32,9 +32,12 @@ impl Hasher for StreamIdHasher {
 /// "half-closed") per initiator, so concurrency limits cost O(1) per check.
 /// A stream is counted when it becomes active and uncounted when removed;
 /// streams are removed as soon as they reach "closed".
+/// The stream table's storage, which a [`Scratch`](super::Scratch) can lend.
+pub(super) type StreamTable = HashMap<u32, Stream, BuildHasherDefault<StreamIdHasher>>;
+
 #[derive(Default)]
 pub(super) struct StreamMap {
-    map: HashMap<u32, Stream, BuildHasherDefault<StreamIdHasher>>,
+    map: StreamTable,
     /// Active streams with odd ids (client-initiated) and even ids.
     active_odd: usize,
     active_even: usize,
@@ -108,5 +111,15 @@ impl StreamMap {
     }
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
+    }
+    #[cfg(test)]
+    pub fn capacity(&self) -> usize {
+        self.map.capacity()
+    }
+    /// Puts `table` (empty) in place of this map's storage, which must be
+    /// empty too, and returns the old storage.
+    pub fn replace_table(&mut self, table: StreamTable) -> StreamTable {
+        debug_assert!(self.map.is_empty() && table.is_empty());
+        std::mem::replace(&mut self.map, table)
     }
 }
