@@ -16,8 +16,9 @@ use std::collections::VecDeque;
 /// to each connection for its turn ([`Connection::borrow_scratch`], then
 /// [`Connection::return_scratch`]): every turn then works in the same
 /// memory, still cached from the turn before. With 100 connections and 10
-/// requests each per read this cut the lab's server CPU per request by
-/// about 4%; with one connection it changes nothing.
+/// requests each per read (`h2load -c 100 -m 10`) this cut h2kit's server
+/// CPU per request by 6.5% on its event loop and 2% on its tokio runtime;
+/// with one connection it changed nothing beyond the noise.
 ///
 /// Lending is optional and changes no protocol behaviour: a connection
 /// never given a `Scratch` allocates its own containers, and one that

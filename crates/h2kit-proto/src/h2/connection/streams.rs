@@ -28,13 +28,13 @@ impl Hasher for StreamIdHasher {
     }
 }
 
+/// The stream table's storage, which a [`Scratch`](super::Scratch) can lend.
+pub(super) type StreamTable = HashMap<u32, Stream, BuildHasherDefault<StreamIdHasher>>;
+
 /// The live streams, with a count of the active ones (§5.1.2: "open" or
 /// "half-closed") per initiator, so concurrency limits cost O(1) per check.
 /// A stream is counted when it becomes active and uncounted when removed;
 /// streams are removed as soon as they reach "closed".
-/// The stream table's storage, which a [`Scratch`](super::Scratch) can lend.
-pub(super) type StreamTable = HashMap<u32, Stream, BuildHasherDefault<StreamIdHasher>>;
-
 #[derive(Default)]
 pub(super) struct StreamMap {
     map: StreamTable,
