@@ -68,6 +68,9 @@ class Binary(Process):
 
 def run_load(server, load, headers):
     cmd = ["taskset", "-c", "1", "h2load", *shlex.split(load)]
+    if server.tls:
+        # The lab's cipher for every server (see run_lab.h2load).
+        cmd += ["--tls13-ciphers", "TLS_AES_128_GCM_SHA256", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"]
     for header in headers:
         cmd += ["-H", header]
     cmd.append(server.url())
