@@ -145,8 +145,8 @@ impl Converter {
         fields: impl ExactSizeIterator<Item = HeaderField>,
     ) -> Result<HeaderMap, Unrepresentable> {
         map.reserve(fields.len());
-        for field in fields {
-            let name = self.names.get(&field.name)?;
+        for (position, field) in fields.enumerate() {
+            let name = self.names.get(position, &field.name)?;
             let mut value = HeaderValue::from_maybe_shared(field.value)
                 .map_err(|_| Unrepresentable("header value not representable"))?;
             value.set_sensitive(field.never_indexed);
@@ -160,19 +160,42 @@ impl Converter {
 /// on every request, and each name outside `http`'s list of standard ones
 /// costs an allocation (and later a free) to become a `HeaderName`; a
 /// clone of a remembered one shares its bytes.
+///
+/// A client also sends them in the same order, so the name last seen at a
+/// field's position is tried first: one comparison, where the set needs
+/// a hash, a probe and the same comparison.
 #[derive(Default)]
 struct NameCache {
     names: HashSet<KnownName, BuildHasherDefault<NameHasher>>,
+    /// The name of each position of the last request's fields.
+    by_position: Vec<HeaderName>,
 }
 
 impl NameCache {
-    /// Most names remembered; past that the cache starts again, so a peer
-    /// that sends ever new names cannot make it grow (or make lookups in
-    /// it slow).
+    /// Most names remembered, in the set and by position; past that the
+    /// set starts again, so a peer that sends ever new names cannot make
+    /// it grow (or make lookups in it slow).
     const MAX_NAMES: usize = 64;
 
-    /// `raw` as a `HeaderName`.
-    fn get(&mut self, raw: &[u8]) -> Result<HeaderName, Unrepresentable> {
+    /// `raw`, the name of a request's `position`-th field, as a
+    /// `HeaderName`.
+    fn get(&mut self, position: usize, raw: &[u8]) -> Result<HeaderName, Unrepresentable> {
+        if let Some(name) = self.by_position.get(position) {
+            if name.as_str().as_bytes() == raw {
+                return Ok(name.clone());
+            }
+        }
+        let name = self.lookup(raw)?;
+        if let Some(slot) = self.by_position.get_mut(position) {
+            *slot = name.clone();
+        } else if position == self.by_position.len() && position < Self::MAX_NAMES {
+            self.by_position.push(name.clone());
+        }
+        Ok(name)
+    }
+
+    /// `raw` as a `HeaderName`, from the set when it is there.
+    fn lookup(&mut self, raw: &[u8]) -> Result<HeaderName, Unrepresentable> {
         if let Some(known) = self.names.get(raw) {
             return Ok(known.0.clone());
         }
@@ -383,19 +406,22 @@ mod tests {
     fn the_name_cache_gives_back_the_names_it_was_given() {
         let mut names = NameCache::default();
         for round in 0..2 {
-            for raw in [
+            for (position, raw) in [
                 "accept",
                 "x-custom",
                 "sec-fetch-mode",
                 "x-custom-longer-than-a-word",
-            ] {
-                let name = names.get(raw.as_bytes()).unwrap();
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let name = names.get(position, raw.as_bytes()).unwrap();
                 assert_eq!(name.as_str(), raw, "round {round}");
             }
         }
         assert_eq!(names.names.len(), 4, "each name is kept once");
-        assert!(names.get(b"Bad Name").is_err());
-        assert!(names.get(b"").is_err());
+        assert!(names.get(0, b"Bad Name").is_err());
+        assert!(names.get(0, b"").is_err());
     }
 
     #[test]
@@ -403,18 +429,36 @@ mod tests {
         let mut names = NameCache::default();
         for i in 0..10 * NameCache::MAX_NAMES {
             let raw = format!("x-name-{i}");
-            assert_eq!(names.get(raw.as_bytes()).unwrap().as_str(), raw);
+            assert_eq!(names.get(i, raw.as_bytes()).unwrap().as_str(), raw);
             assert!(names.names.len() <= NameCache::MAX_NAMES);
+            assert!(names.by_position.len() <= NameCache::MAX_NAMES);
         }
+    }
+
+    #[test]
+    fn a_name_at_a_new_position_or_a_new_name_at_an_old_one_is_not_mistaken() {
+        let mut names = NameCache::default();
+        assert_eq!(names.get(0, b"accept").unwrap(), http::header::ACCEPT);
+        assert_eq!(names.get(1, b"x-a").unwrap().as_str(), "x-a");
+        // The same names, the other way round: each position's name changes.
+        assert_eq!(names.get(0, b"x-a").unwrap().as_str(), "x-a");
+        assert_eq!(names.get(1, b"accept").unwrap(), http::header::ACCEPT);
+        assert_eq!(names.by_position[0].as_str(), "x-a");
+        assert_eq!(names.by_position[1], http::header::ACCEPT);
+        // A name that is a prefix of the remembered one is another name.
+        assert_eq!(names.get(0, b"x-").unwrap().as_str(), "x-");
+        // A position past the end and with a gap is served, not remembered.
+        assert_eq!(names.get(9, b"x-far").unwrap().as_str(), "x-far");
+        assert_eq!(names.by_position.len(), 2);
     }
 
     #[test]
     fn names_that_differ_past_a_word_are_told_apart() {
         let mut names = NameCache::default();
-        let a = names.get(b"x-common-prefix-a").unwrap();
-        let b = names.get(b"x-common-prefix-b").unwrap();
+        let a = names.get(0, b"x-common-prefix-a").unwrap();
+        let b = names.get(0, b"x-common-prefix-b").unwrap();
         assert_ne!(a, b);
-        assert_eq!(names.get(b"x-common-prefix-a").unwrap(), a);
+        assert_eq!(names.get(0, b"x-common-prefix-a").unwrap(), a);
     }
 
     #[test]
