@@ -39,10 +39,22 @@ enum ResponseState {
     Done,
 }
 
+/// The driver's streams by id.
+type SlotTable = HashMap<u32, Slot, BuildHasherDefault<StreamIdHasher>>;
+
+/// The working memory a thread's HTTP/2 sessions take turns with: the
+/// core's [`h2kit_proto::h2::Scratch`] and the driver's stream table (see
+/// [`H2::borrow_scratch`]).
+#[derive(Default)]
+pub(super) struct Scratch {
+    core: h2kit_proto::h2::Scratch,
+    slots: SlotTable,
+}
+
 /// An HTTP/2 connection plus the state of its streams.
 pub(super) struct H2 {
     pub conn: Connection,
-    slots: HashMap<u32, Slot, BuildHasherDefault<StreamIdHasher>>,
+    slots: SlotTable,
     info: ConnInfo,
     /// Promised pushes: the handler's token to the promised stream.
     promised: HashMap<u64, u32>,
@@ -97,6 +109,25 @@ impl H2 {
     /// The connection's description, for a parked session to rebuild.
     pub fn info(&self) -> &ConnInfo {
         &self.info
+    }
+
+    /// Takes `scratch`'s containers in place of this connection's own
+    /// empty ones, for a read and what follows: the connections of one
+    /// thread then work in the same memory, still cached from the last
+    /// turn, instead of each in its own (see `h2kit_proto::h2::Scratch`).
+    pub fn borrow_scratch(&mut self, scratch: &mut Scratch) {
+        self.conn.borrow_scratch(&mut scratch.core);
+        if self.slots.is_empty() && scratch.slots.capacity() > 0 {
+            self.slots = std::mem::take(&mut scratch.slots);
+        }
+    }
+
+    /// Gives `scratch` back the containers this connection holds empty.
+    pub fn return_scratch(&mut self, scratch: &mut Scratch) {
+        self.conn.return_scratch(&mut scratch.core);
+        if self.slots.is_empty() && scratch.slots.capacity() == 0 {
+            scratch.slots = std::mem::take(&mut self.slots);
+        }
     }
 
     /// Streams whose request or response is still in progress.

@@ -107,7 +107,7 @@ thread_local! {
     /// The working memory this thread's HTTP/2 connections take turns
     /// with: each borrows it for a read and gives back what it left empty
     /// once its output is taken (see `h2kit_proto::h2::Scratch`).
-    static SCRATCH: std::cell::RefCell<h2kit_proto::h2::Scratch> = Default::default();
+    static SCRATCH: std::cell::RefCell<h2::Scratch> = Default::default();
 }
 
 /// What the stream bookkeeping needs from its session.
@@ -321,7 +321,7 @@ impl Session {
                 if let Some(tracer) = &mut self.tracer {
                     tracer.received(data);
                 }
-                SCRATCH.with_borrow_mut(|scratch| h2.conn.borrow_scratch(scratch));
+                SCRATCH.with_borrow_mut(|scratch| h2.borrow_scratch(scratch));
                 if let Err(err) = h2.conn.recv(data) {
                     tracing::debug!(%err, "connection error");
                 }
@@ -558,7 +558,7 @@ impl Session {
                 break;
             }
         }
-        SCRATCH.with_borrow_mut(|scratch| h2.conn.return_scratch(scratch));
+        SCRATCH.with_borrow_mut(|scratch| h2.return_scratch(scratch));
         if h2.conn.is_closed()
             || (h2.conn.is_done() && h2.in_flight() == 0)
             || (self.peer_eof && h2.in_flight() == 0)
