@@ -57,18 +57,31 @@ impl Connection {
         }
     }
 
-    /// Gives `scratch` the containers this connection holds empty, when
-    /// `scratch` has none of that kind (see [`Scratch`]). What still holds
-    /// something stays with the connection.
+    /// Lets go of the containers this connection holds empty: to `scratch`
+    /// when it has none of that kind, else to the allocator (see
+    /// [`Scratch`]). What still holds something stays with the connection.
+    ///
+    /// Keeping an empty container when `scratch` is full would leave the
+    /// connection with memory of its own that goes cold between turns and
+    /// that it keeps using, since it borrows only in place of empty ones.
+    /// That happens when connections' turns overlap (a connection whose
+    /// first turns ran on another thread, with that thread's scratch).
     pub fn return_scratch(&mut self, scratch: &mut Scratch) {
-        if self.events.is_empty() && scratch.events.capacity() == 0 {
-            scratch.events = std::mem::take(&mut self.events);
+        if self.events.is_empty() {
+            let events = std::mem::take(&mut self.events);
+            if scratch.events.capacity() == 0 {
+                scratch.events = events;
+            }
         }
-        if self.streams.is_empty() && scratch.streams.capacity() == 0 {
-            scratch.streams = self.streams.replace_table(StreamTable::default());
+        if self.streams.is_empty() {
+            let table = self.streams.replace_table(StreamTable::default());
+            if scratch.streams.capacity() == 0 {
+                scratch.streams = table;
+            }
         }
+        let heads = std::mem::take(&mut self.spare_heads);
         if !scratch.heads.holds_memory() {
-            scratch.heads = std::mem::take(&mut self.spare_heads);
+            scratch.heads = heads;
         }
     }
 }
@@ -186,6 +199,30 @@ mod tests {
         other.borrow_scratch(&mut scratch);
         assert!(other.streams.capacity() >= 10);
         assert_eq!(scratch.streams.capacity(), 0);
+    }
+
+    #[test]
+    fn turns_that_overlap_leave_the_later_connection_nothing_of_its_own() {
+        let (mut client_a, mut a) = pair();
+        let (mut client_b, mut b) = pair();
+        let mut scratch = Scratch::default();
+        turn(&mut client_a, &mut a, &mut scratch, 10);
+        // B's turn starts while A holds the scratch: B allocates its own.
+        a.borrow_scratch(&mut scratch);
+        turn(&mut client_b, &mut b, &mut Scratch::default(), 10);
+        let mut other = Scratch::default();
+        b.borrow_scratch(&mut other);
+        a.return_scratch(&mut scratch);
+        assert!(scratch.streams.capacity() > 0, "A's went back");
+        // B ends its turn with the scratch full: its own memory is let go.
+        b.return_scratch(&mut scratch);
+        assert_eq!(b.events.capacity(), 0);
+        assert_eq!(b.streams.capacity(), 0);
+        assert!(!b.spare_heads.holds_memory());
+        // And B's next turn works in the scratch.
+        let bodies = turn(&mut client_b, &mut b, &mut scratch, 3);
+        assert_eq!(bodies.len(), 3);
+        assert_eq!(b.streams.capacity(), 0);
     }
 
     #[test]

@@ -122,11 +122,15 @@ impl H2 {
         }
     }
 
-    /// Gives `scratch` back the containers this connection holds empty.
+    /// Lets go of the containers this connection holds empty: to
+    /// `scratch` when it has none of that kind, else to the allocator.
     pub fn return_scratch(&mut self, scratch: &mut Scratch) {
         self.conn.return_scratch(&mut scratch.core);
-        if self.slots.is_empty() && scratch.slots.capacity() == 0 {
-            scratch.slots = std::mem::take(&mut self.slots);
+        if self.slots.is_empty() {
+            let slots = std::mem::take(&mut self.slots);
+            if scratch.slots.capacity() == 0 {
+                scratch.slots = slots;
+            }
         }
     }
 
