@@ -2,10 +2,14 @@
 //! SETTINGS so the fuzzer spends its time on frames. Requests are answered
 //! so response paths (flow control, trailers, resets) are exercised too.
 //! Nothing may panic, and the connection must keep its own invariants.
+//!
+//! A second connection gets the same bytes with a `Scratch` lent around
+//! each piece, as the servers do; its output must be the same, byte for
+//! byte.
 #![no_main]
 
 use bytes::{Bytes, BytesMut};
-use h2kit_proto::h2::{Config, Connection, Event, PREFACE, SchedulerKind};
+use h2kit_proto::h2::{Config, Connection, Event, PREFACE, SchedulerKind, Scratch};
 use libfuzzer_sys::fuzz_target;
 use std::time::{Duration, Instant};
 
@@ -20,29 +24,57 @@ fuzz_target!(|data: &[u8]| {
         1 => SchedulerKind::Rfc7540Tree,
         _ => SchedulerKind::Rfc9218,
     };
-    let mut server = Connection::server(Config {
+    let config = Config {
         max_concurrent_streams: 8,
         initial_stream_window: 1000,
         max_header_list_size: 4096,
         enable_connect_protocol: mode & 2 != 0,
         scheduler,
         ..Config::default()
-    });
+    };
     let start = Instant::now();
-    server.handle_timeout(start);
-    if mode & 1 == 0 {
-        // A valid start: preface and an empty SETTINGS frame.
-        let mut hello = PREFACE.to_vec();
-        hello.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 0, 0]);
-        let _ = server.recv(&hello);
+    let mut plain = Connection::server(config.clone());
+    let mut lent = Connection::server(config);
+    let mut scratch = Scratch::default();
+    let mut outputs = [Vec::new(), Vec::new()];
+    for (server, output) in [&mut plain, &mut lent].into_iter().zip(&mut outputs) {
+        server.handle_timeout(start);
+        if mode & 1 == 0 {
+            // A valid start: preface and an empty SETTINGS frame.
+            let mut hello = PREFACE.to_vec();
+            hello.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 0, 0]);
+            let _ = server.recv(&hello);
+        }
+        let mut out = BytesMut::new();
+        while server.poll_transmit(&mut out) > 0 {}
+        output.extend_from_slice(&out);
     }
     let chunk = usize::from(mode >> 2) % 16 + 1;
-    let mut out = BytesMut::new();
     for (i, piece) in input.chunks(chunk).enumerate() {
-        if server.recv(piece).is_err() {
+        lent.borrow_scratch(&mut scratch);
+        let now = start + Duration::from_millis(i as u64);
+        let ok = [
+            serve(&mut plain, piece, now, &mut outputs[0]),
+            serve(&mut lent, piece, now, &mut outputs[1]),
+        ];
+        lent.return_scratch(&mut scratch);
+        assert_eq!(ok[0], ok[1], "a lent scratch changed the outcome");
+        assert!(outputs[0] == outputs[1], "a lent scratch changed the output");
+        outputs.iter_mut().for_each(Vec::clear);
+        if !ok[0] {
             break;
         }
-        server.handle_timeout(start + Duration::from_millis(i as u64));
+    }
+});
+
+/// One piece of input and everything the server does about it, its
+/// output appended to `output`; false once the connection failed.
+fn serve(server: &mut Connection, piece: &[u8], now: Instant, output: &mut Vec<u8>) -> bool {
+    if server.recv(piece).is_err() {
+        return false;
+    }
+    {
+        server.handle_timeout(now);
         while let Some(event) = server.poll_event() {
             if let Event::Request { stream_id, end_stream, .. } = event {
                 // Push when the client allows it; refusals are fine.
@@ -58,8 +90,9 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
         }
-        while server.poll_transmit(&mut out) > 0 {
-            out.clear();
-        }
+        let mut out = BytesMut::new();
+        while server.poll_transmit(&mut out) > 0 {}
+        output.extend_from_slice(&out);
     }
-});
+    true
+}
