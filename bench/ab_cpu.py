@@ -31,8 +31,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from labutil import Process, descendants, free_port  # noqa: E402
-from run_lab import Server, make_cert  # noqa: E402
+from labutil import descendants  # noqa: E402
+from run_lab import TLS_CIPHER_ARGS, Server, make_cert  # noqa: E402
 
 
 def schedstat_ns(pid):
@@ -47,30 +47,10 @@ def schedstat_ns(pid):
     return total
 
 
-class Binary(Process):
-    """`PATH serve` on a free port, pinned like the lab's h2kit servers."""
-
-    def __init__(self, label, path, dispatch, workers, workdir, cert):
-        port = free_port()
-        cmd = [path, "serve", "--addr", f"127.0.0.1:{port}", "--dispatch", dispatch]
-        threads = 1
-        if dispatch == "runtime":
-            cmd += ["--workers", str(workers)]
-            threads = workers
-        if cert:
-            cmd += ["--cert", cert[0], "--key", cert[1]]
-        self.tls = cert is not None
-        super().__init__(label, cmd, port, threads, workdir)
-
-    def url(self):
-        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/hello"
-
-
 def run_load(server, load, headers):
     cmd = ["taskset", "-c", "1", "h2load", *shlex.split(load)]
     if server.tls:
-        # The lab's cipher for every server (see run_lab.h2load).
-        cmd += ["--tls13-ciphers", "TLS_AES_128_GCM_SHA256", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"]
+        cmd += TLS_CIPHER_ARGS
     for header in headers:
         cmd += ["-H", header]
     cmd.append(server.url())
@@ -105,13 +85,12 @@ def main():
         for spec in args.servers:
             if "=" in spec:
                 label, path = spec.split("=", 1)
-                dispatch, workers = args.dispatch, args.workers
+                model = args.dispatch
+                if model == "runtime":
+                    model += f"-w{args.workers}"
                 if "@" in path:  # PATH@MODEL or PATH@runtime-wN
-                    path, dispatch = path.split("@", 1)
-                    if "-w" in dispatch:
-                        dispatch, n = dispatch.split("-w", 1)
-                        workers = int(n)
-                servers.append(Binary(label, path, dispatch, workers, workdir, cert))
+                    path, model = path.split("@", 1)
+                servers.append(Server(f"h2kit-{model}", root, workdir, cert, binary=path, label=label))
             else:
                 servers.append(Server(spec, root, workdir, cert))
         results = {s.label: [] for s in servers}

@@ -12,8 +12,9 @@ BENCH = ROOT / "bench"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def h2kit_command(name, addr):
-    """`h2kit serve` for `h2kit-MODEL[-wN]`, and its thread count."""
+def h2kit_command(name, addr, binary=None):
+    """`h2kit serve` for `h2kit-MODEL[-wN]`, and its thread count; the
+    workspace's release build unless `binary` names another."""
     model = name[len("h2kit-"):]
     threads, extra = 1, []
     if model.startswith("runtime"):
@@ -23,7 +24,8 @@ def h2kit_command(name, addr):
         threads = 2
     # The demo site's /hello (12 bytes, answered on the I/O thread), not
     # the static-file handler, which runs on a worker pool.
-    return [str(ROOT / "target/release/h2kit"), "serve", "--addr", addr, "--dispatch", model, *extra], threads
+    binary = binary or ROOT / "target/release/h2kit"
+    return [str(binary), "serve", "--addr", addr, "--dispatch", model, *extra], threads
 
 
 def hyper_command(name, addr):

@@ -50,13 +50,14 @@ SCENARIOS = {
 ALL_SERVERS = ["h2kit-event-loop", "h2kit-runtime-w1", "h2kit-runtime-w2", "hyper", "nghttpd", "h2o", "nginx", "h2o-w2", "hyper-w2"]
 
 
-def commands(name, port, root, workdir, cert):
+def commands(name, port, root, workdir, cert, binary=None):
     """The command line that starts server `name` (over TLS with the PEM
-    pair `cert` = (cert, key) when given), and its thread count."""
+    pair `cert` = (cert, key) when given; an h2kit server from `binary`
+    when given), and its thread count."""
     addr = f"127.0.0.1:{port}"
     label = name + ("+tls" if cert else "")
     if name.startswith("h2kit-"):
-        cmd, threads = h2kit_command(name, addr)
+        cmd, threads = h2kit_command(name, addr, binary)
         return cmd + (["--cert", cert[0], "--key", cert[1]] if cert else []), threads
     if name.startswith("hyper"):
         cmd, threads = hyper_command(name, addr)
@@ -87,18 +88,24 @@ def commands(name, port, root, workdir, cert):
 
 
 class Server(Process):
-    """One server instance: `name` over h2c, or over TLS."""
+    """One server instance: `name` over h2c, or over TLS; `label` names it
+    in logs (default: the name, with `+tls`)."""
 
-    def __init__(self, name, root, workdir, cert=None):
+    def __init__(self, name, root, workdir, cert=None, binary=None, label=None):
         self.name = name
         self.tls = cert is not None
         port = free_port()
-        cmd, threads = commands(name, port, root, workdir, cert)
-        super().__init__(name + ("+tls" if self.tls else ""), cmd, port, threads, workdir)
+        cmd, threads = commands(name, port, root, workdir, cert, binary)
+        super().__init__(label or name + ("+tls" if self.tls else ""), cmd, port, threads, workdir)
 
     def url(self):
         path = "/hello" if self.name.startswith("h2kit-") else "/12b.txt"
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}{path}"
+
+
+# One cipher for every TLS server (left to themselves, some prefer
+# AES-256), so that all do the same record work.
+TLS_CIPHER_ARGS = ["--tls13-ciphers", "TLS_AES_128_GCM_SHA256", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"]
 
 
 def make_cert(workdir):
@@ -120,9 +127,7 @@ def h2load(server, n, c, m, same_cpu):
     cpu = "0" if same_cpu else "1"
     cmd = ["taskset", "-c", cpu, "h2load", "-n", str(n), "-c", str(c), "-m", str(m), server.url()]
     if server.tls:
-        # One cipher for every server (left to themselves, some prefer
-        # AES-256), so that all do the same record work.
-        cmd[4:4] = ["--tls13-ciphers", "TLS_AES_128_GCM_SHA256", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"]
+        cmd[4:4] = TLS_CIPHER_ARGS
     before = cpu_seconds(server.pid)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600).stdout
     used = cpu_seconds(server.pid) - before
