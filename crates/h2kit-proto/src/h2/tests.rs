@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 // ---------------------------------------------------------------- harness
 
 /// A client and a server wired back to back, with a clock.
-struct Pair {
-    client: Connection,
-    server: Connection,
+pub(super) struct Pair {
+    pub(super) client: Connection,
+    pub(super) server: Connection,
     now: Instant,
     client_events: Vec<Event>,
     server_events: Vec<Event>,
@@ -40,12 +40,12 @@ impl Pair {
         pair
     }
 
-    fn default() -> Pair {
+    pub(super) fn default() -> Pair {
         Pair::new(Config::default(), Config::default())
     }
 
     /// Moves bytes both ways until neither side has anything to send.
-    fn pump(&mut self) {
+    pub(super) fn pump(&mut self) {
         let mut buf = BytesMut::new();
         // Generous: a 1-octet window moves one octet per round trip.
         for _ in 0..1_000_000 {

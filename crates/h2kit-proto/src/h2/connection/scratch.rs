@@ -91,36 +91,21 @@ impl Connection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::h2::{Config, Event};
+    use crate::h2::Event;
+    use crate::h2::tests::Pair;
     use bytes::BytesMut;
 
-    /// A client and a server connection, the client's preface delivered.
-    fn pair() -> (Connection, Connection) {
-        let mut client = Connection::client(Config::default());
-        let mut server = Connection::server(Config::default());
-        exchange(&mut client, &mut server);
-        (client, server)
+    /// A client and a server connection, their SETTINGS exchanged.
+    fn pair() -> Pair {
+        let mut p = Pair::default();
+        p.pump();
+        p
     }
 
-    fn exchange(a: &mut Connection, b: &mut Connection) {
-        for _ in 0..4 {
-            let mut buf = BytesMut::new();
-            a.poll_transmit(&mut buf);
-            b.recv(&buf).unwrap();
-            let mut buf = BytesMut::new();
-            b.poll_transmit(&mut buf);
-            a.recv(&buf).unwrap();
-        }
-    }
-
-    /// Sends `n` requests from `client`, and has `server` answer them
+    /// Sends `n` requests from the client, and has the server answer them
     /// with `scratch` lent for its turn; returns the bodies the client got.
-    fn turn(
-        client: &mut Connection,
-        server: &mut Connection,
-        scratch: &mut Scratch,
-        n: usize,
-    ) -> Vec<Vec<u8>> {
+    fn turn(p: &mut Pair, scratch: &mut Scratch, n: usize) -> Vec<Vec<u8>> {
+        let Pair { client, server, .. } = p;
         for i in 0..n {
             let path = format!("/{i}");
             let fields = [
@@ -163,12 +148,11 @@ mod tests {
 
     #[test]
     fn connections_taking_turns_with_one_scratch_are_served_as_without() {
-        let (mut client_a, mut server_a) = pair();
-        let (mut client_b, mut server_b) = pair();
+        let (mut pair_a, mut pair_b) = (pair(), pair());
         let mut scratch = Scratch::default();
         for _ in 0..3 {
-            let a = turn(&mut client_a, &mut server_a, &mut scratch, 10);
-            let b = turn(&mut client_b, &mut server_b, &mut scratch, 5);
+            let a = turn(&mut pair_a, &mut scratch, 10);
+            let b = turn(&mut pair_b, &mut scratch, 5);
             assert_eq!(a.len(), 10);
             assert_eq!(b.len(), 5);
             assert!(
@@ -186,9 +170,10 @@ mod tests {
 
     #[test]
     fn a_finished_turn_leaves_its_memory_in_the_scratch() {
-        let (mut client, mut server) = pair();
+        let mut p = pair();
         let mut scratch = Scratch::default();
-        turn(&mut client, &mut server, &mut scratch, 10);
+        turn(&mut p, &mut scratch, 10);
+        let server = &p.server;
         assert!(scratch.events.capacity() > 0);
         assert!(scratch.streams.capacity() >= 10);
         assert!(scratch.heads.holds_memory());
@@ -197,7 +182,7 @@ mod tests {
         assert!(!server.spare_heads.holds_memory());
 
         // The next turn, of this or another connection, works in it.
-        let (_, mut other) = pair();
+        let mut other = pair().server;
         other.borrow_scratch(&mut scratch);
         assert!(other.streams.capacity() >= 10);
         assert_eq!(scratch.streams.capacity(), 0);
@@ -205,31 +190,30 @@ mod tests {
 
     #[test]
     fn turns_that_overlap_leave_the_later_connection_nothing_of_its_own() {
-        let (mut client_a, mut a) = pair();
-        let (mut client_b, mut b) = pair();
+        let (mut a, mut b) = (pair(), pair());
         let mut scratch = Scratch::default();
-        turn(&mut client_a, &mut a, &mut scratch, 10);
+        turn(&mut a, &mut scratch, 10);
         // B's turn starts while A holds the scratch: B allocates its own.
-        a.borrow_scratch(&mut scratch);
-        turn(&mut client_b, &mut b, &mut Scratch::default(), 10);
+        a.server.borrow_scratch(&mut scratch);
+        turn(&mut b, &mut Scratch::default(), 10);
         let mut other = Scratch::default();
-        b.borrow_scratch(&mut other);
-        a.return_scratch(&mut scratch);
+        b.server.borrow_scratch(&mut other);
+        a.server.return_scratch(&mut scratch);
         assert!(scratch.streams.capacity() > 0, "A's went back");
         // B ends its turn with the scratch full: its own memory is let go.
-        b.return_scratch(&mut scratch);
-        assert_eq!(b.events.capacity(), 0);
-        assert_eq!(b.streams.capacity(), 0);
-        assert!(!b.spare_heads.holds_memory());
+        b.server.return_scratch(&mut scratch);
+        assert_eq!(b.server.events.capacity(), 0);
+        assert_eq!(b.server.streams.capacity(), 0);
+        assert!(!b.server.spare_heads.holds_memory());
         // And B's next turn works in the scratch.
-        let bodies = turn(&mut client_b, &mut b, &mut scratch, 3);
+        let bodies = turn(&mut b, &mut scratch, 3);
         assert_eq!(bodies.len(), 3);
-        assert_eq!(b.streams.capacity(), 0);
+        assert_eq!(b.server.streams.capacity(), 0);
     }
 
     #[test]
     fn a_connection_with_an_open_stream_keeps_its_table() {
-        let (mut client, mut server) = pair();
+        let mut p = pair();
         let mut scratch = Scratch::default();
         let fields = [
             (":method", "POST"),
@@ -237,11 +221,11 @@ mod tests {
             (":authority", "a"),
             (":path", "/"),
         ];
-        client.send_request(&fields, false).unwrap();
-        exchange(&mut client, &mut server);
-        while server.poll_event().is_some() {}
-        server.return_scratch(&mut scratch);
+        p.client.send_request(&fields, false).unwrap();
+        // Delivers the request and takes the server's events.
+        p.pump();
+        p.server.return_scratch(&mut scratch);
         assert_eq!(scratch.streams.capacity(), 0, "the stream is still open");
-        assert!(server.streams.capacity() > 0);
+        assert!(p.server.streams.capacity() > 0);
     }
 }
