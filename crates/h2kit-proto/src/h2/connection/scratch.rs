@@ -193,11 +193,13 @@ mod tests {
         let (mut a, mut b) = (pair(), pair());
         let mut scratch = Scratch::default();
         turn(&mut a, &mut scratch, 10);
-        // B's turn starts while A holds the scratch: B allocates its own.
+        // B's turn starts while A holds the scratch: B works in memory of
+        // its own (kept aside in `own`, then borrowed back).
         a.server.borrow_scratch(&mut scratch);
-        turn(&mut b, &mut Scratch::default(), 10);
-        let mut other = Scratch::default();
-        b.server.borrow_scratch(&mut other);
+        let mut own = Scratch::default();
+        turn(&mut b, &mut own, 10);
+        b.server.borrow_scratch(&mut own);
+        assert!(b.server.spare_heads.holds_memory());
         a.server.return_scratch(&mut scratch);
         assert!(scratch.streams.capacity() > 0, "A's went back");
         // B ends its turn with the scratch full: its own memory is let go.
