@@ -31,20 +31,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from labutil import descendants  # noqa: E402
+from labutil import children_cpu_ns, cpu_ns  # noqa: E402
 from run_lab import TLS_CIPHER_ARGS, Server, make_cert  # noqa: E402
-
-
-def schedstat_ns(pid):
-    """Nanoseconds on CPU of pid's threads and its descendants' threads."""
-    total = 0
-    for p in descendants(pid):
-        try:
-            for task in os.listdir(f"/proc/{p}/task"):
-                total += int(Path(f"/proc/{p}/task/{task}/schedstat").read_text().split()[0])
-        except OSError:
-            pass
-    return total
 
 
 def run_load(server, load, headers):
@@ -54,14 +42,16 @@ def run_load(server, load, headers):
     for header in headers:
         cmd += ["-H", header]
     cmd.append(server.url())
-    before = schedstat_ns(server.pid)
+    before = cpu_ns(server.pid)
+    client_before = children_cpu_ns()
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600).stdout
-    used = schedstat_ns(server.pid) - before
+    used = cpu_ns(server.pid) - before
+    client_used = children_cpu_ns() - client_before
     n = int(shlex.split(load)[shlex.split(load).index("-n") + 1])
     if f"{n} succeeded" not in out:
         raise RuntimeError(f"{server.label}: not every request succeeded\n{out}")
     rate = float(out.split("req/s")[0].rsplit(",", 1)[1])
-    return used / n, rate
+    return used / n, rate, client_used / n
 
 
 def main():
@@ -106,11 +96,12 @@ def main():
         for label, rows in results.items():
             ns = statistics.median(row[0] for row in rows)
             rate = statistics.median(row[1] for row in rows)
+            client = statistics.median(row[2] for row in rows)
             # The host's slow and fast phases last longer than a round, so
             # the ratio within each round is steadier than the medians.
             paired = statistics.median(row[0] / base[0] for row, base in zip(rows, first))
             print(f"  {label:24} {ns:8,.0f} ns of server CPU per request  {rate:10,.0f} req/s"
-                  f"  CPU {paired:.3f}x the first's, round by round")
+                  f"  CPU {paired:.3f}x the first's, round by round;  h2load {client:,.0f} ns/request")
     finally:
         for s in servers:
             s.stop()

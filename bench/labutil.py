@@ -2,6 +2,7 @@
 stopping servers, and reading their CPU time and memory from /proc."""
 
 import os
+import resource
 import socket
 import subprocess
 import time
@@ -65,6 +66,30 @@ def cpu_seconds(pid):
         except OSError:
             pass
     return total / CLK_TCK
+
+
+def cpu_ns(pid):
+    """Nanoseconds on CPU of pid's threads and its descendants' threads,
+    from the scheduler's own count (`/proc/PID/task/*/schedstat`): finer
+    than the clock ticks of `cpu_seconds`, which a run of 200,000 requests
+    at 2 µs each reads as 40 ticks, ±1. Threads that exit during a run
+    take their time with them, so this suits servers whose threads live
+    as long as they do (every server the lab's h2load scenarios start)."""
+    total = 0
+    for p in descendants(pid):
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                total += int(Path(f"/proc/{p}/task/{task}/schedstat").read_text().split()[0])
+        except OSError:
+            pass
+    return total
+
+
+def children_cpu_ns():
+    """CPU time of this process's children that have been waited for (a
+    finished h2load), in nanoseconds."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (usage.ru_utime + usage.ru_stime) * 1e9
 
 
 def memory_kib(pid, key):

@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 import bulk
-from labutil import BENCH, ROOT, Process, cpu_seconds, free_port, h2kit_command, hyper_command, memory_kib
+from labutil import BENCH, ROOT, Process, children_cpu_ns, cpu_ns, free_port, h2kit_command, hyper_command, memory_kib
 
 BODY = b"hello world\n"
 
@@ -122,15 +122,17 @@ def make_cert(workdir):
 
 
 def h2load(server, n, c, m, same_cpu):
-    """Runs h2load; returns requests/s, server CPU µs per request and, over
-    TLS, the negotiated protocol and cipher."""
+    """Runs h2load; returns requests/s, server CPU µs per request, h2load's
+    own CPU µs per request and, over TLS, the negotiated protocol and
+    cipher. At c100 m10 h2load needs more CPU per request than the fast
+    servers: its column shows when it, not the server, set the pace."""
     cpu = "0" if same_cpu else "1"
     cmd = ["taskset", "-c", cpu, "h2load", "-n", str(n), "-c", str(c), "-m", str(m), server.url()]
     if server.tls:
         cmd[4:4] = TLS_CIPHER_ARGS
-    before = cpu_seconds(server.pid)
+    before, client_before = cpu_ns(server.pid), children_cpu_ns()
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600).stdout
-    used = cpu_seconds(server.pid) - before
+    used, client_used = cpu_ns(server.pid) - before, children_cpu_ns() - client_before
     finished = re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out)
     done = re.search(r"requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded", out)
     if not finished or not done:
@@ -145,7 +147,7 @@ def h2load(server, n, c, m, same_cpu):
         version = re.search(r"TLS Protocol: (\S+)", out)
         cipher = re.search(r"Cipher: (\S+)", out)
         tls = f"{version.group(1) if version else '?'} {cipher.group(1) if cipher else '?'}"
-    return float(finished.group(1)), used / n * 1e6, tls
+    return float(finished.group(1)), used / n / 1e3, client_used / n / 1e3, tls
 
 
 async def hold_idle_connections(port, count):
@@ -220,6 +222,32 @@ def h2load_table(rows, names, scenarios, idle, peak):
     return lines
 
 
+def paired_table(rows, names, scenarios, reference):
+    """Each server against `reference` round by round: the median of the
+    per-round ratios of requests/s and of CPU per request. The host's slow
+    and fast phases outlast a round, so these are steadier than ratios of
+    the medians above. Also h2load's own CPU per request (median), which
+    shows whether the client or the server set the pace."""
+    head = "| server | " + " | ".join(f"{s} req/s ÷ {reference} | {s} CPU/req ÷ {reference} | {s} h2load µs/req"
+                                       for s in scenarios)
+    lines = [head + " |", "|---" * (3 * len(scenarios) + 1) + "|"]
+    for name in names:
+        cells = []
+        for s in scenarios:
+            mine = {r["round"]: r for r in rows if r["server"] == name and r["scenario"] == s}
+            ref = {r["round"]: r for r in rows if r["server"] == reference and r["scenario"] == s}
+            both = sorted(set(mine) & set(ref))
+            if not both:
+                cells += ["", "", ""]
+                continue
+            rate = statistics.median(mine[k]["req_per_s"] / ref[k]["req_per_s"] for k in both)
+            cpu = statistics.median(mine[k]["cpu_us_per_req"] / ref[k]["cpu_us_per_req"] for k in both)
+            client = statistics.median(mine[k]["h2load_cpu_us_per_req"] for k in both)
+            cells += [f"{rate:.3f}", f"{cpu:.3f}", f"{client:.2f}"]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def write_csv(path, rows):
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -283,10 +311,11 @@ def main():
             for scenario in scenarios:
                 n, c, m, same_cpu, tls = SCENARIOS[scenario]
                 for name in names:  # interleaved: every server once per round
-                    rps, cpu_us, cipher = h2load(servers[name, tls], n // scale, c, m, same_cpu)
+                    rps, cpu_us, client_us, cipher = h2load(servers[name, tls], n // scale, c, m, same_cpu)
                     rows.append({"round": r, "scenario": scenario, "server": name, "req_per_s": rps,
-                                 "cpu_us_per_req": cpu_us, "tls": cipher})
-                    print(f"round {r} {scenario:12} {name:18} {rps:12.0f} req/s {cpu_us:8.2f} us CPU/req {cipher}", flush=True)
+                                 "cpu_us_per_req": cpu_us, "h2load_cpu_us_per_req": client_us, "tls": cipher})
+                    print(f"round {r} {scenario:12} {name:18} {rps:12.0f} req/s {cpu_us:8.2f} us CPU/req"
+                          f" (h2load {client_us:.2f}) {cipher}", flush=True)
         for (name, tls), s in servers.items():
             (peak_tls if tls else peak)[name] = memory_kib(s.pid, "VmHWM")
     finally:
@@ -322,6 +351,10 @@ def main():
                 "peak_rss_kib_tls": peak_tls.get(n, "")} for n in names]
         write_csv(f"{prefix}-memory.csv", mem)
         report += h2load_table(rows, names, scenarios, idle, peak)
+        reference = next((n for n in names if n == "h2o"), names[0])
+        report += ["", f"Round by round against {reference} (median of the per-round ratios; "
+                   "requests/s above 1 and CPU below 1 are ahead):", "",
+                   *paired_table(rows, names, scenarios, reference)]
         if peak_tls:
             report += ["", "Peak RSS of the TLS instances (KiB): " + ", ".join(f"{n} {v:,}" for n, v in peak_tls.items())]
     if bulk_rows:
