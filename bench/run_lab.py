@@ -351,7 +351,8 @@ def main():
                 "peak_rss_kib_tls": peak_tls.get(n, "")} for n in names]
         write_csv(f"{prefix}-memory.csv", mem)
         report += h2load_table(rows, names, scenarios, idle, peak)
-        reference = next((n for n in names if n == "h2o"), names[0])
+        # h2o is the peer the targets name; h2o-w2 when only 2-worker servers ran.
+        reference = next((n for n in ["h2o", "h2o-w2"] if n in names), names[0])
         report += ["", f"Round by round against {reference} (median of the per-round ratios; "
                    "requests/s above 1 and CPU below 1 are ahead):", "",
                    *paired_table(rows, names, scenarios, reference)]
