@@ -115,7 +115,7 @@ impl Converter {
         *request.uri_mut() = uri;
         *request.version_mut() = Version::HTTP_2;
         let map = self.spare.take();
-        *request.headers_mut() = self.fill(map, head.fields.drain(..))?;
+        *request.headers_mut() = self.fill(map, head.fields.drain(..), FieldList::Request)?;
         Ok(request)
     }
 
@@ -124,7 +124,7 @@ impl Converter {
         &mut self,
         fields: impl ExactSizeIterator<Item = HeaderField>,
     ) -> Result<HeaderMap, Unrepresentable> {
-        self.fill(HeaderMap::new(), fields)
+        self.fill(HeaderMap::new(), fields, FieldList::Trailers)
     }
 
     /// `raw` as an `Authority` (see [`UriCache`]).
@@ -143,10 +143,14 @@ impl Converter {
         &mut self,
         mut map: HeaderMap,
         fields: impl ExactSizeIterator<Item = HeaderField>,
+        list: FieldList,
     ) -> Result<HeaderMap, Unrepresentable> {
         map.reserve(fields.len());
         for (position, field) in fields.enumerate() {
-            let name = self.names.get(position, &field.name)?;
+            let name = match list {
+                FieldList::Request => self.names.get(position, &field.name)?,
+                FieldList::Trailers => self.names.lookup(&field.name)?,
+            };
             let mut value = HeaderValue::from_maybe_shared(field.value)
                 .map_err(|_| Unrepresentable("header value not representable"))?;
             value.set_sensitive(field.never_indexed);
@@ -154,6 +158,16 @@ impl Converter {
         }
         Ok(map)
     }
+}
+
+/// Which kind of field list [`Converter::fill`] converts.
+#[derive(Clone, Copy)]
+enum FieldList {
+    /// A request's fields: their names are remembered by position.
+    Request,
+    /// Trailers: looked up by name only, so that they do not overwrite
+    /// the positions of the request fields that come again next request.
+    Trailers,
 }
 
 /// The header names a connection has seen. A client sends the same names
@@ -450,6 +464,19 @@ mod tests {
         // A position past the end and with a gap is served, not remembered.
         assert_eq!(names.get(9, b"x-far").unwrap().as_str(), "x-far");
         assert_eq!(names.by_position.len(), 2);
+    }
+
+    #[test]
+    fn trailers_leave_the_names_remembered_by_position_alone() {
+        let mut convert = Converter::default();
+        convert.request(&mut head("/"), ()).unwrap();
+        let before = convert.names.by_position.clone();
+        let trailers = convert
+            .header_map([HeaderField::new("x-checksum", "abc")].into_iter())
+            .unwrap();
+        assert_eq!(trailers["x-checksum"], "abc");
+        assert_eq!(convert.names.by_position, before);
+        assert_eq!(before[0], http::header::ACCEPT);
     }
 
     #[test]
