@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from labutil import children_cpu_ns, cpu_ns  # noqa: E402
+from labutil import children_cpu_ns, cpu_ns, rotated  # noqa: E402
 from run_lab import TLS_CIPHER_ARGS, Server, make_cert  # noqa: E402
 
 
@@ -87,7 +87,7 @@ def main():
         for s in servers:  # warm-up, not counted
             run_load(s, args.h2load, args.header)
         for r in range(args.rounds):
-            for s in servers:
+            for s in rotated(servers, r):
                 results[s.label].append(run_load(s, args.h2load, args.header))
             line = "  ".join(f"{label} {rows[-1][0]:,.0f}" for label, rows in results.items())
             print(f"round {r + 1}: ns/request {line}", flush=True)

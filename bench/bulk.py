@@ -32,7 +32,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from labutil import BENCH, Process, cpu_seconds, free_port, h2kit_command, hyper_command
+from labutil import BENCH, Process, cpu_seconds, free_port, h2kit_command, hyper_command, rotated
 
 THROUGHPUT = BENCH / "throughput/target/release/throughput"
 GIB = 1 << 30
@@ -132,7 +132,7 @@ def run(names, rounds, workdir, size, repeats=3):
                 server_cc[name] = server_congestion(proc.port)
                 print(f"bulk {name}: accepted sockets run {server_cc[name]}", flush=True)
         for r in range(rounds):
-            for name, proc in procs.items():
+            for name, proc in rotated(procs.items(), r):
                 addr = f"127.0.0.1:{proc.port}"
                 if name in raws:
                     args = ["raw", addr, str(size), *raws[name][1]]

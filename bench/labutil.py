@@ -34,6 +34,16 @@ def hyper_command(name, addr):
     return [str(BENCH / "hyper-peer/target/release/hyper-peer"), addr, str(threads)], threads
 
 
+def rotated(items, r):
+    """`items` in round `r`'s order: each round starts one further along,
+    so that no server always runs right after the same other one (a run
+    that leaves both CPUs busy, or the host in a slow phase, would
+    otherwise always hand its after-effects to the same successor)."""
+    items = list(items)
+    k = r % len(items) if items else 0
+    return items[k:] + items[:k]
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -33,7 +33,8 @@ import time
 from pathlib import Path
 
 import bulk
-from labutil import BENCH, ROOT, Process, children_cpu_ns, cpu_ns, free_port, h2kit_command, hyper_command, memory_kib
+from labutil import (BENCH, ROOT, Process, children_cpu_ns, cpu_ns, free_port, h2kit_command, hyper_command, memory_kib,
+                     rotated)
 
 BODY = b"hello world\n"
 
@@ -310,7 +311,7 @@ def main():
         for r in range(rounds):
             for scenario in scenarios:
                 n, c, m, same_cpu, tls = SCENARIOS[scenario]
-                for name in names:  # interleaved: every server once per round
+                for name in rotated(names, r):  # interleaved: every server once per round
                     rps, cpu_us, client_us, cipher = h2load(servers[name, tls], n // scale, c, m, same_cpu)
                     rows.append({"round": r, "scenario": scenario, "server": name, "req_per_s": rps,
                                  "cpu_us_per_req": cpu_us, "h2load_cpu_us_per_req": client_us, "tls": cipher})
