@@ -1,9 +1,10 @@
 //! The `runtime` model: tokio with N worker threads. Each active
 //! connection is a task that drives its [`Session`] with non-blocking
-//! reads and writes on readiness, and sleeps on a `Notify` that handlers,
-//! body writers, timers and the shutdown signal wake. With `SO_REUSEPORT`
-//! there is a listener per worker (the kernel spreads connections over
-//! them; all are accepted on the runtime's own thread).
+//! reads and writes on readiness, and sleeps until the socket is ready,
+//! the session's next deadline comes ([`Alarm`]) or its [`Signal`] is
+//! raised (by handlers, body writers and the shutdown signal). With
+//! `SO_REUSEPORT` there is a listener per worker (the kernel spreads
+//! connections over them; all are accepted on the runtime's own thread).
 //!
 //! A quiet h2c session is parked (see `Session::park`), and its task
 //! ends: the socket and the parked session wait in the runtime's parking
@@ -21,15 +22,19 @@
 //! instead of the 1,800 a parked task with its own I/O registration
 //! held.
 
+mod alarm;
 mod lot;
+mod signal;
 
 use super::Shared;
 use super::session::{ParkedSession, Session};
+use alarm::Alarm;
 use lot::{LotHandle, Parked, Reason};
+use signal::Signal;
 use std::io::{self, IoSlice, Read, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::task::{Wake, Waker};
+use std::task::{Poll, Wake, Waker};
 use std::thread::JoinHandle;
 use std::time::Instant;
 use tokio::io::Interest;
@@ -210,7 +215,7 @@ struct Conn<S = TcpStream> {
     stream: S,
     peer: SocketAddr,
     local: SocketAddr,
-    notify: Arc<Notify>,
+    signal: Arc<Signal>,
     waker: Waker,
     /// Keeps the lot alive while the task runs (see `lot`); `None` when
     /// the runtime has no lot.
@@ -245,13 +250,13 @@ impl<S> Conn<S> {
         lot: Option<LotHandle<ParkedSession>>,
         use_lot: bool,
     ) -> Conn<S> {
-        let notify = Arc::new(Notify::new());
-        let waker = Waker::from(Arc::new(NotifyWake(notify.clone())));
+        let signal = Arc::new(Signal::default());
+        let waker = Waker::from(signal.clone());
         Conn {
             stream,
             peer,
             local,
-            notify,
+            signal,
             waker,
             lot,
             use_lot,
@@ -264,7 +269,7 @@ impl<S> Conn<S> {
             stream,
             peer: self.peer,
             local: self.local,
-            notify: self.notify,
+            signal: self.signal,
             waker: self.waker,
             lot: self.lot,
             use_lot: self.use_lot,
@@ -493,8 +498,17 @@ fn keep_in_task(
 /// Serves a connection until it is done or handed to the lot.
 async fn drive(mut conn: Conn, mut session: Box<Session>, shared: Arc<Shared>) {
     let _registration = shared.shutdown.register(conn.waker.clone());
+    let mut alarm = Alarm::default();
     loop {
-        if !serve_active(&conn.stream, &mut session, &conn.notify, &shared).await {
+        if !serve_active(
+            &conn.stream,
+            &mut session,
+            &conn.signal,
+            &mut alarm,
+            &shared,
+        )
+        .await
+        {
             return;
         }
         let mut parked = match park_boxed(session) {
@@ -513,17 +527,16 @@ async fn drive(mut conn: Conn, mut session: Box<Session>, shared: Arc<Shared>) {
         }
         // Quiet, and kept here: wait for the peer, a timer or the
         // shutdown signal.
-        let due = parked
-            .poll_timeout(&shared)
-            .map(tokio::time::Instant::from_std);
-        tokio::select! {
-            ready = conn.stream.readable() => {
-                if ready.is_err() {
-                    return;
-                }
-            }
-            _ = conn.notify.notified() => {}
-            _ = async { tokio::time::sleep_until(due.unwrap_or_else(tokio::time::Instant::now)).await }, if due.is_some() => {}
+        alarm.set_no_later_than(parked.poll_timeout(&shared));
+        if !wait(
+            &conn.stream,
+            Some(Interest::READABLE),
+            &conn.signal,
+            &mut alarm,
+        )
+        .await
+        {
+            return;
         }
         session = Box::new(Session::resume(
             parked,
@@ -590,7 +603,8 @@ fn park_in_lot(
 async fn serve_active(
     stream: &TcpStream,
     session: &mut Session,
-    notify: &Notify,
+    signal: &Signal,
+    alarm: &mut Alarm,
     shared: &Shared,
 ) -> bool {
     loop {
@@ -599,17 +613,42 @@ async fn serve_active(
             Step::Park => return true,
             Step::Wait(interest) => interest,
         };
-        let deadline = session.poll_timeout().map(tokio::time::Instant::from_std);
-        tokio::select! {
-            ready = async { stream.ready(interest.unwrap_or(Interest::READABLE)).await }, if interest.is_some() => {
-                if ready.is_err() {
-                    return false;
-                }
-            }
-            _ = notify.notified() => {}
-            _ = async { tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)).await }, if deadline.is_some() => {}
+        alarm.set_no_later_than(session.poll_timeout());
+        if !wait(stream, interest, signal, alarm).await {
+            return false;
         }
     }
+}
+
+/// Waits until the socket is ready for `interest` (when there is one),
+/// `signal` is raised or `alarm` goes off; false when the socket failed.
+///
+/// One future polled in place, where `tokio::select!` over the socket's
+/// `ready`, a `Notify` and a fresh `sleep_until` built three futures each
+/// turn, with a waiter list entry for the first two and a trip through
+/// the timer wheel for the third.
+async fn wait(
+    stream: &TcpStream,
+    interest: Option<Interest>,
+    signal: &Signal,
+    alarm: &mut Alarm,
+) -> bool {
+    std::future::poll_fn(|cx| {
+        if signal.poll_take(cx).is_ready() || alarm.poll_due(cx).is_ready() {
+            return Poll::Ready(true);
+        }
+        let Some(interest) = interest else {
+            return Poll::Pending;
+        };
+        let readable = interest.is_readable().then(|| stream.poll_read_ready(cx));
+        let writable = interest.is_writable().then(|| stream.poll_write_ready(cx));
+        match (readable, writable) {
+            (Some(Poll::Ready(Err(_))), _) | (_, Some(Poll::Ready(Err(_)))) => Poll::Ready(false),
+            (Some(Poll::Ready(Ok(()))), _) | (_, Some(Poll::Ready(Ok(())))) => Poll::Ready(true),
+            _ => Poll::Pending,
+        }
+    })
+    .await
 }
 
 /// Reads and vectored writes that never wait: a session's [`turn`] runs
