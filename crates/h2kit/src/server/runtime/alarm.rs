@@ -24,7 +24,9 @@ pub(super) struct Alarm {
 }
 
 impl Alarm {
-    /// Makes sure the alarm goes off no later than `deadline`.
+    /// Makes sure the alarm goes off no later than `deadline`. `None`
+    /// asks for nothing: an alarm still set then goes off for nothing,
+    /// once.
     pub fn set_no_later_than(&mut self, deadline: Option<Instant>) {
         let Some(deadline) = deadline else {
             return;
