@@ -39,6 +39,23 @@ enum BlockKind {
     },
 }
 
+/// Moves an empty buffer's writing position back to the start of its
+/// allocation when nothing else still points into it (never allocates).
+///
+/// The receive and send buffers hand out their contents as `Bytes` and
+/// are written further along each time; left alone, a busy connection's
+/// writes walk through the whole allocation before wrapping, so every
+/// turn writes to memory last touched many turns ago. From the start,
+/// each turn reuses the few cache lines the turn before used.
+fn rewind(buf: &mut BytesMut) {
+    if buf.is_empty() {
+        // Asking for one octet more than is left past the position can
+        // only be met by going back to the start. False when the buffer
+        // is already there or still shared: nothing to do then.
+        let _ = buf.try_reclaim(buf.capacity() + 1);
+    }
+}
+
 /// A protocol violation found while handling a frame.
 enum Violation {
     /// Reset one stream (§5.4.2).
@@ -75,6 +92,8 @@ impl Connection {
             return Ok(());
         }
         self.note_peer_activity();
+        rewind(&mut self.recv_buf);
+        rewind(&mut self.out);
         let mut bytes = bytes;
         if self.preface_remaining > 0 {
             // §3.4: "The server connection preface consists of a potentially
@@ -1017,5 +1036,43 @@ fn outcome_error(id: StreamId, outcome: Outcome) -> Handled {
         // means the table has no row for it, which §5.1 calls a protocol
         // error.
         Outcome::NotAllowed => Err(conn(ErrorCode::PROTOCOL_ERROR, "unexpected frame")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rewind;
+    use bytes::BytesMut;
+
+    #[test]
+    fn an_empty_buffer_nobody_shares_goes_back_to_its_start() {
+        let mut buf = BytesMut::with_capacity(1024);
+        let start = buf.as_ptr();
+        buf.extend_from_slice(&[1; 100]);
+        drop(buf.split_to(100).freeze());
+        assert_ne!(buf.as_ptr(), start);
+        rewind(&mut buf);
+        assert_eq!(buf.as_ptr(), start);
+        assert!(buf.capacity() >= 1024);
+    }
+
+    #[test]
+    fn a_shared_or_non_empty_buffer_stays_where_it_is() {
+        let mut buf = BytesMut::with_capacity(1024);
+        buf.extend_from_slice(&[1; 100]);
+        let held = buf.split_to(100).freeze();
+        let position = buf.as_ptr();
+        rewind(&mut buf);
+        assert_eq!(
+            buf.as_ptr(),
+            position,
+            "the split-off bytes still point into it"
+        );
+        drop(held);
+        buf.extend_from_slice(&[2; 10]);
+        let position = buf.as_ptr();
+        rewind(&mut buf);
+        assert_eq!(buf.as_ptr(), position, "it holds bytes");
+        assert_eq!(&buf[..], &[2; 10]);
     }
 }
