@@ -123,14 +123,18 @@ def make_cert(workdir):
 
 
 def h2load(server, n, c, m, same_cpu):
-    """Runs h2load; returns requests/s, server CPU µs per request, h2load's
-    own CPU µs per request and, over TLS, the negotiated protocol and
-    cipher. At c100 m10 h2load needs more CPU per request than the fast
-    servers: its column shows when it, not the server, set the pace."""
-    cpu = "0" if same_cpu else "1"
-    cmd = ["taskset", "-c", cpu, "h2load", "-n", str(n), "-c", str(c), "-m", str(m), server.url()]
-    if server.tls:
-        cmd[4:4] = TLS_CIPHER_ARGS
+    """Runs h2load `-n N -c C -m M`, on CPU 0 with `same_cpu` (else 1);
+    see `run_h2load` for what it returns."""
+    return run_h2load(server, ["-n", str(n), "-c", str(c), "-m", str(m)], n, "0" if same_cpu else "1")
+
+
+def run_h2load(server, args, n, cpu="1"):
+    """Runs h2load with `args` (which ask for `n` requests) pinned to `cpu`;
+    returns requests/s, server CPU µs per request, h2load's own CPU µs
+    per request and, over TLS, the negotiated protocol and cipher. At
+    c100 m10 h2load needs more CPU per request than the fast servers:
+    its column shows when it, not the server, set the pace."""
+    cmd = ["taskset", "-c", cpu, "h2load", *args, *(TLS_CIPHER_ARGS if server.tls else []), server.url()]
     before, client_before = cpu_ns(server.pid), children_cpu_ns()
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600).stdout
     used, client_used = cpu_ns(server.pid) - before, children_cpu_ns() - client_before
