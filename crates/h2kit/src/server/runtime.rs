@@ -34,12 +34,11 @@ use signal::Signal;
 use std::io::{self, IoSlice, Read, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::task::{Poll, Wake, Waker};
+use std::task::{Poll, Waker};
 use std::thread::JoinHandle;
 use std::time::Instant;
 use tokio::io::Interest;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
 const READ_BUF: usize = 64 * 1024;
@@ -121,20 +120,6 @@ async fn run(listeners: Vec<std::net::TcpListener>, shared: Arc<Shared>) {
     }
 }
 
-/// Wakes a task waiting on a `Notify`; a wake that comes while the task is
-/// busy is kept as a permit, so none is lost.
-struct NotifyWake(Arc<Notify>);
-
-impl Wake for NotifyWake {
-    fn wake(self: Arc<Self>) {
-        self.0.notify_one();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.notify_one();
-    }
-}
-
 /// Accepts connections until the shutdown, then waits for the tasks it
 /// started (not for connections they left in the lot: the lot's task
 /// waits for those).
@@ -143,10 +128,8 @@ async fn accept_loop(
     shared: Arc<Shared>,
     lot: Option<LotHandle<ParkedSession>>,
 ) {
-    let stop = Arc::new(Notify::new());
-    let _registration = shared
-        .shutdown
-        .register(Waker::from(Arc::new(NotifyWake(stop.clone()))));
+    let stop = Arc::new(Signal::default());
+    let _registration = shared.shutdown.register(Waker::from(stop.clone()));
     let mut connections = JoinSet::new();
     while !shared.shutdown.is_requested() {
         tokio::select! {
@@ -171,7 +154,7 @@ async fn accept_loop(
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 }
             },
-            _ = stop.notified() => {}
+            _ = stop.taken() => {}
             // Reap finished connections so the set does not grow.
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
@@ -216,7 +199,6 @@ struct Conn<S = TcpStream> {
     peer: SocketAddr,
     local: SocketAddr,
     signal: Arc<Signal>,
-    waker: Waker,
     /// Keeps the lot alive while the task runs (see `lot`); `None` when
     /// the runtime has no lot.
     lot: Option<LotHandle<ParkedSession>>,
@@ -241,7 +223,7 @@ impl Conn {
 }
 
 impl<S> Conn<S> {
-    /// A connection on `stream`, with a fresh waker for its session and
+    /// A connection on `stream`, with a fresh signal for its session and
     /// the shutdown signal to wake its task with.
     fn new(
         stream: S,
@@ -250,17 +232,20 @@ impl<S> Conn<S> {
         lot: Option<LotHandle<ParkedSession>>,
         use_lot: bool,
     ) -> Conn<S> {
-        let signal = Arc::new(Signal::default());
-        let waker = Waker::from(signal.clone());
         Conn {
             stream,
             peer,
             local,
-            signal,
-            waker,
+            signal: Arc::new(Signal::default()),
             lot,
             use_lot,
         }
+    }
+
+    /// A waker that raises this connection's signal: for its session's
+    /// handlers and body pipes, and for the shutdown signal.
+    fn waker(&self) -> Waker {
+        Waker::from(self.signal.clone())
     }
 
     /// The same connection on `stream` instead, and the socket it had.
@@ -270,7 +255,6 @@ impl<S> Conn<S> {
             peer: self.peer,
             local: self.local,
             signal: self.signal,
-            waker: self.waker,
             lot: self.lot,
             use_lot: self.use_lot,
         };
@@ -296,7 +280,7 @@ async fn serve(
     let conn = Conn::new(stream, peer, local, lot, use_lot);
     // Boxed: the task's future stays small, and a parked connection
     // drops the session entirely.
-    let waker = conn.waker.clone();
+    let waker = conn.waker();
     let mut session = match Session::new(shared.clone(), peer, local, waker, Instant::now()) {
         Ok(session) => Box::new(session),
         Err(err) => {
@@ -325,7 +309,7 @@ fn resume_here(
     let peer = stream.peer_addr().unwrap_or(unknown);
     let local = stream.local_addr().unwrap_or(unknown);
     let conn = Conn::new(stream, peer, local, Some(lot), reason != Reason::Refused);
-    let session = Session::resume(state, shared.clone(), conn.waker.clone(), peer, local);
+    let session = Session::resume(state, shared.clone(), conn.waker(), peer, local);
     // The turn also has to come before tokio takes the socket: a new
     // tokio registration knows of no readiness until the reactor's next
     // turn, and its reads say WouldBlock without trying until then (the
@@ -387,7 +371,7 @@ fn start_here(
         }
     }
     let conn = Conn::new(stream, peer, local, Some(lot.clone()), true);
-    let session = Session::resume(state, shared.clone(), conn.waker.clone(), peer, local);
+    let session = Session::resume(state, shared.clone(), conn.waker(), peer, local);
     let task = match turn_outside(conn, session, shared) {
         Outcome::Closed => None,
         Outcome::Busy(conn, session) => Some((conn, session)),
@@ -482,7 +466,7 @@ fn keep_in_task(
     let session = Box::new(Session::resume(
         state,
         shared.clone(),
-        conn.waker.clone(),
+        conn.waker(),
         conn.peer,
         conn.local,
     ));
@@ -497,7 +481,7 @@ fn keep_in_task(
 
 /// Serves a connection until it is done or handed to the lot.
 async fn drive(mut conn: Conn, mut session: Box<Session>, shared: Arc<Shared>) {
-    let _registration = shared.shutdown.register(conn.waker.clone());
+    let _registration = shared.shutdown.register(conn.waker());
     let mut alarm = Alarm::default();
     loop {
         if !serve_active(
@@ -541,7 +525,7 @@ async fn drive(mut conn: Conn, mut session: Box<Session>, shared: Arc<Shared>) {
         session = Box::new(Session::resume(
             parked,
             shared.clone(),
-            conn.waker.clone(),
+            conn.waker(),
             conn.peer,
             conn.local,
         ));

@@ -24,7 +24,7 @@
 //! the shutdown began is handed back at once). Awaiting the lot's task
 //! therefore awaits every connection.
 
-use super::NotifyWake;
+use super::signal::Signal;
 use crate::server::ShutdownHandle;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
@@ -37,7 +37,6 @@ use std::sync::Arc;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 use tokio::io::unix::AsyncFd;
-use tokio::sync::Notify;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 /// Events taken from the lot's poll per `epoll_wait`.
@@ -205,8 +204,8 @@ where
     /// Holds connections until the shutdown, then hands them all back and
     /// ends once no handle is left.
     async fn run(mut self, mut rx: UnboundedReceiver<Arrival<T>>, shutdown: ShutdownHandle) {
-        let stop = Arc::new(Notify::new());
-        let _registration = shutdown.register(Waker::from(Arc::new(NotifyWake(stop.clone()))));
+        let stop = Arc::new(Signal::default());
+        let _registration = shutdown.register(Waker::from(stop.clone()));
         loop {
             if self.own.is_some() && shutdown.is_requested() {
                 self.resume_all(Reason::Shutdown);
@@ -231,7 +230,7 @@ where
                     Err(err) => Turn::Failed(err),
                 },
                 () = sleep_until(due), if due.is_some() => Turn::Due,
-                () = stop.notified(), if self.own.is_some() => Turn::Stop,
+                () = stop.taken(), if self.own.is_some() => Turn::Stop,
             };
             match turn {
                 Turn::Arrival(arrival) => {

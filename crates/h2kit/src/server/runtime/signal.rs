@@ -1,5 +1,5 @@
-//! The wake-up of one connection task: raised by its handlers, body
-//! writers and the shutdown signal, taken by the task.
+//! The wake-up of one task: raised by a connection's handlers and body
+//! writers, or by the shutdown signal; taken by the task.
 
 use atomic_waker::AtomicWaker;
 use std::sync::Arc;
@@ -45,7 +45,6 @@ impl Signal {
     }
 
     /// Waits until raised, and clears the flag.
-    #[cfg(test)]
     pub async fn taken(&self) {
         std::future::poll_fn(|cx| self.poll_take(cx)).await
     }
