@@ -98,7 +98,7 @@ impl Pair {
     }
 }
 
-const GET: [(&str, &str); 4] = [
+pub(super) const GET: [(&str, &str); 4] = [
     (":method", "GET"),
     (":scheme", "http"),
     (":authority", "example.com"),
