@@ -2,10 +2,12 @@
 """Server CPU per request, A against B, interleaved: the quick check for a
 change to the hot path.
 
-The lab (`run_lab.py`) reads CPU time in clock ticks, which is too coarse
-to see a 3% change in a few rounds. This script reads each server's
-scheduler time in nanoseconds (`/proc/PID/task/*/schedstat`) around every
-h2load run, interleaves the servers round by round, and prints medians:
+The lab (`run_lab.py`) runs every scenario for every server; this script
+runs one load for the few binaries being compared, so it can afford the
+many rounds a 3% change needs on a noisy host. Like the lab, it reads each
+server's scheduler time in nanoseconds (`/proc/PID/task/*/schedstat`)
+around every h2load run, rotates the servers' order round by round, and
+prints medians:
 
     python3 bench/ab_cpu.py --rounds 11 \\
         base=/tmp/h2kit-base new=target/release/h2kit h2o
@@ -16,8 +18,8 @@ dispatch model `--dispatch` (default event-loop) with `--workers`
 the runtime with two workers); any other name is a lab
 server (`h2o`, `hyper`, `nghttpd`, ...). Besides the medians, it prints
 each server's CPU relative to the first server's, as the median of the
-ratios within each round: the steadier figure on a noisy host. `--h2load` sets the load
-(default `-n 200000 -c 100 -m 10`), `--tls` runs it over TLS, and
+ratios within each round: the steadier figure on a noisy host.
+`--h2load` sets the load (default `-n 200000 -c 100 -m 10`), `--tls` runs it over TLS, and
 `--header` adds request fields (as `h2load -H`) for header-heavy runs.
 """
 

@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 import bulk
+import pool
 from labutil import (BENCH, ROOT, Process, children_cpu_ns, cpu_ns, free_port, h2kit_command, hyper_command, memory_kib,
                      rotated)
 
@@ -361,6 +362,11 @@ def main():
         report += ["", f"Round by round against {reference} (median of the per-round ratios; "
                    "requests/s above 1 and CPU below 1 are ahead):", "",
                    *paired_table(rows, names, scenarios, reference)]
+        verdicts = pool.verdict_table(rows)
+        if verdicts:
+            report += ["", "How sure each comparison is (ratio to h2o, to h2o-w2 for a -w2 server; 95% bootstrap "
+                       "interval of the median over the rounds; pool several runs with `bench/pool.py`):", "",
+                       *verdicts]
         if peak_tls:
             report += ["", "Peak RSS of the TLS instances (KiB): " + ", ".join(f"{n} {v:,}" for n, v in peak_tls.items())]
     if bulk_rows:
