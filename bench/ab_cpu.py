@@ -17,8 +17,9 @@ dispatch model `--dispatch` (default event-loop) with `--workers`
 (default 1), or on the model given as `LABEL=PATH@MODEL` (`@runtime-w2`:
 the runtime with two workers); any other name is a lab
 server (`h2o`, `hyper`, `nghttpd`, ...). Besides the medians, it prints
-each server's CPU relative to the first server's, as the median of the
-ratios within each round: the steadier figure on a noisy host.
+each server's CPU and requests/s relative to the first server's, as the
+median of the ratios within each round: the steadier figures on a noisy
+host.
 `--h2load` sets the load (default `-n 200000 -c 100 -m 10`), `--tls` runs it over TLS, and
 `--header` adds request fields (as `h2load -H`) for header-heavy runs.
 """
@@ -92,8 +93,10 @@ def main():
             # The host's slow and fast phases last longer than a round, so
             # the ratio within each round is steadier than the medians.
             paired = statistics.median(row[0] / base[0] for row, base in zip(rows, first))
+            paired_rate = statistics.median(row[1] / base[1] for row, base in zip(rows, first))
             print(f"  {label:24} {ns:8,.0f} ns of server CPU per request  {rate:10,.0f} req/s"
-                  f"  CPU {paired:.3f}x the first's, round by round;  h2load {client:,.0f} ns/request")
+                  f"  CPU {paired:.3f}x and req/s {paired_rate:.3f}x the first's, round by round;"
+                  f"  h2load {client:,.0f} ns/request")
     finally:
         for s in servers:
             s.stop()
