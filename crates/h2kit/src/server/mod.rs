@@ -34,6 +34,9 @@
 mod blocking;
 mod date;
 mod event_loop;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod pool;
 mod runtime;
 pub(crate) mod session;
