@@ -19,6 +19,8 @@ below 1) is a lead the noise does not explain; one that straddles 1 is
 not.
 
     python3 bench/pool.py bench/results/lab-20261123-23*.csv
+
+(the runs' `-memory.csv` and `-bulk.csv` files are skipped).
 """
 
 import argparse
@@ -41,13 +43,22 @@ def reference_for(server):
     return "h2o-w2" if server.endswith("-w2") else "h2o"
 
 
+#: The columns of a lab run's per-round CSV (`lab-STAMP.csv`).
+ROUND_COLUMNS = {"round", "scenario", "server", "req_per_s", "cpu_us_per_req"}
+
+
 def read_rows(paths):
     """The per-round rows of the lab CSVs at `paths`, each tagged with its
-    file so that rounds of different runs stay apart."""
+    file so that rounds of different runs stay apart. Other CSVs of a run
+    (`-memory.csv`, `-bulk.csv`), which a glob may also match, are
+    skipped."""
     rows = []
     for path in paths:
         with open(path, newline="") as f:
-            rows += [dict(row, run=str(path)) for row in csv.DictReader(f)]
+            reader = csv.DictReader(f)
+            if not ROUND_COLUMNS <= set(reader.fieldnames or []):
+                continue
+            rows += [dict(row, run=str(path)) for row in reader]
     return rows
 
 
@@ -111,13 +122,15 @@ def verdict_table(rows, seed=1):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("csv", nargs="+", type=Path, help="lab-STAMP.csv files (not -memory or -bulk)")
+    parser.add_argument("csv", nargs="+", type=Path, help="lab-STAMP.csv files (other CSVs are skipped)")
     parser.add_argument("--seed", type=int, default=1, help="bootstrap seed (the output is reproducible)")
     args = parser.parse_args()
-    table = verdict_table(read_rows(args.csv), args.seed)
+    rows = read_rows(args.csv)
+    table = verdict_table(rows, args.seed)
     if not table:
         raise SystemExit("no round in these files ran an h2kit server beside h2o (or h2o-w2)")
-    print(f"{len(args.csv)} run(s) pooled; ratio to h2o (h2o-w2 for -w2) in the same round\n")
+    runs = len({row["run"] for row in rows})
+    print(f"{runs} run(s) pooled; ratio to h2o (h2o-w2 for -w2) in the same round\n")
     print("\n".join(table))
 
 

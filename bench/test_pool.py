@@ -80,7 +80,7 @@ class Table(unittest.TestCase):
         table = pool.verdict_table(rows)
         self.assertTrue(all(line.endswith("| too few rounds |") for line in table[2:]), table)
 
-    def test_csv_files_are_read_with_their_rounds_kept_apart(self):
+    def test_csv_files_are_read_with_their_rounds_kept_apart_and_other_csvs_skipped(self):
         with tempfile.TemporaryDirectory() as tmp:
             paths = []
             for name, req in (("one.csv", 120), ("two.csv", 80)):
@@ -93,7 +93,9 @@ class Table(unittest.TestCase):
                     w.writerow({"round": 0, "scenario": "c1m100", "server": "h2o",
                                 "req_per_s": 100, "cpu_us_per_req": 1})
                 paths.append(path)
-            ratios = pool.per_round_ratios(pool.read_rows(paths))
+            memory = Path(tmp) / "one-memory.csv"
+            memory.write_text("server,idle_bytes_per_conn\nh2o,600\n")
+            ratios = pool.per_round_ratios(pool.read_rows(paths + [memory]))
             self.assertEqual(sorted(ratios[("c1m100", "h2kit-event-loop", "req")]), [0.8, 1.2])
 
 
