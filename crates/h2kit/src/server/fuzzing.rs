@@ -10,7 +10,7 @@
 //! handler and back out, pushes, timeouts and the shutdown.
 
 use super::session::Session;
-use super::{Shared, ShutdownHandle, pool::Pool, server_h2_config};
+use super::{ServerConfig, Shared, ShutdownHandle};
 use crate::{Body, RequestExt as _, nonblocking};
 use h2kit_proto::h2::PREFACE;
 use http::{Request, Response};
@@ -100,9 +100,9 @@ fn turn(session: &mut Session, written: &mut Vec<u8>, read: &[u8], now: Instant)
     }
 }
 
-/// A server's shared state with a handler that exercises the response
-/// paths: it echoes the request body with a header of its own, and pushes
-/// a resource for paths under `/p`.
+/// The shared state of a server with the default configuration and a
+/// handler that exercises the response paths: it echoes the request body
+/// with a header of its own, and pushes a resource for paths under `/p`.
 fn shared() -> Arc<Shared> {
     let handler = nonblocking(|req: Request<Body>| {
         if req.uri().path().starts_with("/p") {
@@ -120,17 +120,12 @@ fn shared() -> Arc<Shared> {
             .insert("x-fuzz", http::HeaderValue::from_static("echo"));
         response
     });
-    Arc::new(Shared {
-        h2: Arc::new(server_h2_config()),
-        tls: None,
-        pool: Pool::new(1),
-        handler: Arc::new(handler),
-        idle_timeout: Duration::from_secs(60),
-        handshake_timeout: Duration::from_secs(10),
-        trace_frames: false,
-        nodelay: true,
-        shutdown: ShutdownHandle::new(),
-    })
+    let config = ServerConfig::new(SocketAddr::from(([127, 0, 0, 1], 0)));
+    Arc::new(Shared::new(
+        &config,
+        Arc::new(handler),
+        ShutdownHandle::new(),
+    ))
 }
 
 #[cfg(test)]

@@ -202,6 +202,23 @@ pub(crate) struct Shared {
     pub shutdown: ShutdownHandle,
 }
 
+impl Shared {
+    /// What the connections of a server started with `config` share.
+    fn new(config: &ServerConfig, handler: Arc<dyn Handler>, shutdown: ShutdownHandle) -> Shared {
+        Shared {
+            h2: Arc::new(config.h2.clone()),
+            tls: config.tls.as_ref().map(|t| t.config.clone()),
+            pool: pool::Pool::new(config.max_handler_threads),
+            handler,
+            idle_timeout: config.idle_timeout,
+            handshake_timeout: config.handshake_timeout,
+            trace_frames: config.trace_frames,
+            nodelay: config.nodelay,
+            shutdown,
+        }
+    }
+}
+
 /// A running server.
 pub struct Server {
     local_addr: SocketAddr,
@@ -224,17 +241,7 @@ impl Server {
         let listeners = bind(&config, workers)?;
         let local_addr = listeners[0].local_addr()?;
         let shutdown = ShutdownHandle::new();
-        let shared = Arc::new(Shared {
-            h2: Arc::new(config.h2.clone()),
-            tls: config.tls.as_ref().map(|t| t.config.clone()),
-            pool: pool::Pool::new(config.max_handler_threads),
-            handler,
-            idle_timeout: config.idle_timeout,
-            handshake_timeout: config.handshake_timeout,
-            trace_frames: config.trace_frames,
-            nodelay: config.nodelay,
-            shutdown: shutdown.clone(),
-        });
+        let shared = Arc::new(Shared::new(&config, handler, shutdown.clone()));
         let threads = match config.dispatch {
             Dispatch::Single => blocking::start(listeners, shared, blocking::Mode::Single)?,
             Dispatch::Thread => blocking::start(listeners, shared, blocking::Mode::Thread)?,

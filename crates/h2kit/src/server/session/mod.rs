@@ -785,7 +785,7 @@ fn tls_info(tls: &rustls::ServerConnection) -> TlsInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::{ShutdownHandle, pool::Pool, server_h2_config};
+    use crate::server::{ServerConfig, ShutdownHandle};
     use bytes::Bytes;
     use h2kit_proto::h2::{Config, Event};
     use http::Response;
@@ -795,19 +795,13 @@ mod tests {
 
     pub(super) fn shared() -> Arc<Shared> {
         let body = Bytes::from(vec![b'x'; BODY_LEN]);
-        Arc::new(Shared {
-            h2: Arc::new(server_h2_config()),
-            tls: None,
-            pool: Pool::new(4),
-            handler: Arc::new(crate::nonblocking(move |_req| {
-                Response::new(Body::from(body.clone()))
-            })),
-            idle_timeout: Duration::from_secs(60),
-            handshake_timeout: Duration::from_secs(10),
-            trace_frames: false,
-            nodelay: true,
-            shutdown: ShutdownHandle::new(),
-        })
+        let handler = crate::nonblocking(move |_req| Response::new(Body::from(body.clone())));
+        let config = ServerConfig::new(SocketAddr::from(([127, 0, 0, 1], 0)));
+        Arc::new(Shared::new(
+            &config,
+            Arc::new(handler),
+            ShutdownHandle::new(),
+        ))
     }
 
     /// A client that grants huge windows, so only the server's own
